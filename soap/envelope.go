@@ -54,7 +54,7 @@ type Headers struct {
 // Envelope is a decoded request. Its elements point into Doc, so a signature
 // check on Doc speaks about exactly the elements the handlers read.
 type Envelope struct {
-	Raw     []byte         // the exact request bytes
+	Raw     []byte // the exact request bytes
 	Doc     *etree.Document
 	Body    *etree.Element // the Envelope's own Body
 	Payload *etree.Element // the single element inside Body
