@@ -1,0 +1,276 @@
+// Package config reads Darbaza's single YAML configuration file. Decoding
+// is strict: an unknown key, a bad duration or identifier, or a member whose
+// certificate cannot be read stops the start with a message naming the key.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/darbaza/darbaza/soap"
+)
+
+// ErrInvalid is wrapped by every error Load and Validate return for a bad file.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Duration is a time.Duration written as "90s", "5m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML reads Go duration syntax.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 30s or 5m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes Go duration syntax.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Config is the whole configuration. Zero values are replaced by Default's.
+type Config struct {
+	// Listen is the address of the SOAP endpoint, metrics and health checks.
+	Listen string `yaml:"listen"`
+	// DataDir holds registry.db, accesslog.db and keys/.
+	DataDir string `yaml:"data_dir"`
+	// Provider is this adapter's X-Road identifier; requests must name a
+	// service of it. INSTANCE/CLASS/CODE/SUBSYSTEM.
+	Provider string `yaml:"provider"`
+	// Demo loads the built-in demo dataset when the registry is empty.
+	Demo bool `yaml:"demo"`
+
+	TLS       TLS       `yaml:"tls"`
+	Signing   Signing   `yaml:"signing"`
+	Limits    Limits    `yaml:"limits"`
+	HTTP      HTTP      `yaml:"http"`
+	AccessLog AccessLog `yaml:"access_log"`
+	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
+	// security servers. A connection that authenticated with one of them
+	// may send unsigned requests (design.md §1); access rights still apply.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Members are the callers and what each may call.
+	Members []Member `yaml:"members"`
+}
+
+// TLS turns on HTTPS. Empty Cert and Key mean plain HTTP.
+type TLS struct {
+	Cert string `yaml:"cert"` // server certificate chain, PEM
+	Key  string `yaml:"key"`  // its private key, PEM
+	// ClientCA lists PEM certificates accepted as issuers of client
+	// certificates; empty means the trusted proxy certificates themselves.
+	ClientCA string `yaml:"client_ca"`
+}
+
+// Signing configures WS-Security (design.md §3).
+type Signing struct {
+	Key  string `yaml:"key"`  // adapter private key, PEM; default DATA_DIR/keys/adapter.key
+	Cert string `yaml:"cert"` // adapter certificate, PEM; default DATA_DIR/keys/adapter.crt
+	// MaxClockSkew is how far a caller's clock may be off ours.
+	MaxClockSkew Duration `yaml:"max_clock_skew"`
+	// MaxAge is how old a request's Timestamp/Created may be. Message ids
+	// are remembered for MaxAge+MaxClockSkew to refuse replays.
+	MaxAge Duration `yaml:"max_age"`
+	// ResponseTTL is the validity a response's Timestamp states.
+	ResponseTTL Duration `yaml:"response_ttl"`
+}
+
+// Limits bound untrusted input.
+type Limits struct {
+	MaxBodyBytes  int64 `yaml:"max_body_bytes"`
+	MaxDepth      int   `yaml:"max_depth"`
+	MaxElements   int   `yaml:"max_elements"`
+	MaxReferences int   `yaml:"max_references"`
+	// MaxInFlight caps concurrent requests; more wait for a slot.
+	MaxInFlight int `yaml:"max_in_flight"`
+}
+
+// HTTP holds server timeouts.
+type HTTP struct {
+	ReadTimeout     Duration `yaml:"read_timeout"`
+	WriteTimeout    Duration `yaml:"write_timeout"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// AccessLog configures the tamper-evident access log (design.md §5).
+type AccessLog struct {
+	// CheckpointInterval is how often a signed checkpoint is written.
+	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+}
+
+// Member is one caller.
+type Member struct {
+	// ID is the X-Road client identifier, INSTANCE/CLASS/CODE[/SUBSYSTEM].
+	ID string `yaml:"id"`
+	// Certificates are PEM files of the member's signing certificates.
+	// Relative paths are relative to the config file.
+	Certificates []string `yaml:"certificates"`
+	// Services are the service codes the member may call.
+	Services []string `yaml:"services"`
+	// LegacySHA1 accepts rsa-sha1 and sha1 digests from this member.
+	LegacySHA1 bool `yaml:"legacy_sha1"`
+}
+
+// Default is the configuration an empty file yields.
+func Default() Config {
+	return Config{
+		Listen:   "127.0.0.1:8080",
+		DataDir:  "./data",
+		Provider: "KG/GOV/70000001/population-registry",
+		Signing: Signing{
+			MaxClockSkew: Duration(5 * time.Minute),
+			MaxAge:       Duration(15 * time.Minute),
+			ResponseTTL:  Duration(5 * time.Minute),
+		},
+		Limits: Limits{
+			MaxBodyBytes:  soap.DefaultLimits.MaxBytes,
+			MaxDepth:      soap.DefaultLimits.MaxDepth,
+			MaxElements:   soap.DefaultLimits.MaxElements,
+			MaxReferences: 16,
+			MaxInFlight:   256,
+		},
+		HTTP: HTTP{
+			ReadTimeout:     Duration(10 * time.Second),
+			WriteTimeout:    Duration(15 * time.Second),
+			IdleTimeout:     Duration(60 * time.Second),
+			ShutdownTimeout: Duration(20 * time.Second),
+		},
+		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+	}
+}
+
+// Load reads path over Default, resolves relative paths against the file's
+// directory, and validates the result.
+func Load(path string) (Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	c, err := Parse(raw)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	c.resolve(filepath.Dir(path))
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes raw strictly over Default without resolving or validating.
+func Parse(raw []byte) (Config, error) {
+	c := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return c, nil
+}
+
+// resolve makes relative file paths relative to dir, the config's folder.
+func (c *Config) resolve(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	abs(&c.DataDir)
+	abs(&c.TLS.Cert)
+	abs(&c.TLS.Key)
+	abs(&c.TLS.ClientCA)
+	abs(&c.Signing.Key)
+	abs(&c.Signing.Cert)
+	for i := range c.TrustedProxies {
+		abs(&c.TrustedProxies[i])
+	}
+	for i := range c.Members {
+		for j := range c.Members[i].Certificates {
+			abs(&c.Members[i].Certificates[j])
+		}
+	}
+}
+
+// KeyPaths returns the adapter key and certificate files, defaulting into DataDir.
+func (c *Config) KeyPaths() (key, cert string) {
+	key, cert = c.Signing.Key, c.Signing.Cert
+	if key == "" {
+		key = filepath.Join(c.DataDir, "keys", "adapter.key")
+	}
+	if cert == "" {
+		cert = filepath.Join(c.DataDir, "keys", "adapter.crt")
+	}
+	return key, cert
+}
+
+// Validate checks values that YAML types cannot.
+func (c *Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, key, fmt.Sprintf(format, args...))
+	}
+	if c.Listen == "" {
+		return bad("listen", "must not be empty")
+	}
+	if c.DataDir == "" {
+		return bad("data_dir", "must not be empty")
+	}
+	if p, err := soap.ParseClientID(c.Provider); err != nil || p.SubsystemCode == "" {
+		return bad("provider", "%q must be INSTANCE/CLASS/CODE/SUBSYSTEM", c.Provider)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		return bad("tls", "cert and key go together")
+	}
+	if len(c.TrustedProxies) > 0 && c.TLS.Cert == "" {
+		return bad("trusted_proxies", "need tls.cert and tls.key: a proxy is recognized by its TLS client certificate")
+	}
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{
+		{"signing.max_clock_skew", c.Signing.MaxClockSkew}, {"signing.max_age", c.Signing.MaxAge},
+		{"signing.response_ttl", c.Signing.ResponseTTL}, {"http.read_timeout", c.HTTP.ReadTimeout},
+		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
+		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
+	} {
+		if d.v <= 0 {
+			return bad(d.key, "must be positive")
+		}
+	}
+	l := c.Limits
+	switch {
+	case l.MaxBodyBytes < 1024 || l.MaxBodyBytes > 64<<20:
+		return bad("limits.max_body_bytes", "%d is outside 1024..67108864", l.MaxBodyBytes)
+	case l.MaxDepth < 8 || l.MaxDepth > 256:
+		return bad("limits.max_depth", "%d is outside 8..256", l.MaxDepth)
+	case l.MaxElements < 50 || l.MaxElements > 1000000:
+		return bad("limits.max_elements", "%d is outside 50..1000000", l.MaxElements)
+	case l.MaxReferences < 3 || l.MaxReferences > 64:
+		return bad("limits.max_references", "%d is outside 3..64", l.MaxReferences)
+	case l.MaxInFlight < 1:
+		return bad("limits.max_in_flight", "must be at least 1")
+	}
+	seen := map[string]bool{}
+	for i, m := range c.Members {
+		key := fmt.Sprintf("members[%d]", i)
+		if _, err := soap.ParseClientID(m.ID); err != nil {
+			return bad(key+".id", "%v", err)
+		}
+		if seen[m.ID] {
+			return bad(key+".id", "%s is listed twice", m.ID)
+		}
+		seen[m.ID] = true
+		if len(m.Services) == 0 {
+			return bad(key+".services", "%s may call nothing; list its services", m.ID)
+		}
+	}
+	return nil
+}

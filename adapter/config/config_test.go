@@ -1,0 +1,75 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEmptyFileYieldsValidDefaults(t *testing.T) {
+	c, err := Parse(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if time.Duration(c.Signing.MaxAge) != 15*time.Minute || c.Limits.MaxDepth == 0 {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
+
+func TestBadFilesNameTheKey(t *testing.T) {
+	tests := []struct {
+		name, yaml, wantKey string
+	}{
+		{"unknown top-level key", "listne: x\n", "listne"},
+		{"unknown nested key", "limits:\n  max_dept: 3\n", "max_dept"},
+		{"bad duration", "signing:\n  max_age: soon\n", "soon"},
+		{"provider without subsystem", "provider: KG/GOV/70000001\n", "provider"},
+		{"member with bad id", "members:\n  - id: portal\n    services: [getPerson]\n", "members[0].id"},
+		{"member listed twice", "members:\n  - id: KG/GOV/1/a\n    services: [getPerson]\n  - id: KG/GOV/1/a\n    services: [getPerson]\n", "members[1].id"},
+		{"member without services", "members:\n  - id: KG/GOV/1/a\n", "members[0].services"},
+		{"depth out of range", "limits:\n  max_depth: 100000\n", "limits.max_depth"},
+		{"negative timeout", "http:\n  read_timeout: -1s\n", "http.read_timeout"},
+		{"proxies need TLS", "trusted_proxies: [proxy.crt]\n", "trusted_proxies"},
+		{"tls cert without key", "tls:\n  cert: a.crt\n", "tls"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "darbaza.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantKey) {
+				t.Errorf("error %q does not name %q", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestRelativePathsResolveAgainstTheConfigFolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "darbaza.yaml")
+	yaml := "data_dir: data\nmembers:\n  - id: KG/GOV/70000002/portal\n    certificates: [members/portal.crt]\n    services: [getPerson]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != filepath.Join(dir, "data") || c.Members[0].Certificates[0] != filepath.Join(dir, "members/portal.crt") {
+		t.Errorf("paths not resolved: %s %v", c.DataDir, c.Members[0].Certificates)
+	}
+	if key, _ := c.KeyPaths(); key != filepath.Join(dir, "data", "keys", "adapter.key") {
+		t.Errorf("default key path %s", key)
+	}
+}
