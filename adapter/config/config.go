@@ -125,7 +125,7 @@ func Default() Config {
 	return Config{
 		Listen:   "127.0.0.1:8080",
 		DataDir:  "./data",
-		Provider: "KG/GOV/70000001/population-registry",
+		Provider: "central-server/GOV/70000001/population-registry",
 		Signing: Signing{
 			MaxClockSkew: Duration(5 * time.Minute),
 			MaxAge:       Duration(15 * time.Minute),

@@ -1,0 +1,53 @@
+# Darbaza. `make run` serves the demo; `make test` runs what CI runs.
+GO          ?= go
+BIN         := bin/darbaza
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 30s
+
+.PHONY: all build run test check fmt vet staticcheck bench fuzz interop-deps clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/darbaza
+
+## run: a server on the embedded demo data with demo keys (made in ./demo on first start)
+run: build
+	$(BIN) serve --demo
+
+## test: unit, end-to-end and interop tests with the race detector
+test:
+	$(GO) test -race -count=1 ./...
+
+## check: exactly what CI runs
+check: fmt vet staticcheck test
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: throughput and latency of the pipeline, signing and the access log
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./signing ./adapter/... ./registry/...
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list='^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## interop-deps: the real SOAP clients the interop tests drive (Debian + npm)
+interop-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 python3-zeep python3-xmlsec >/dev/null
+	cd testdata/interop && npm ci --no-audit --no-fund --silent
+
+clean:
+	rm -rf bin

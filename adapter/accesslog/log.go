@@ -1,0 +1,582 @@
+package accesslog
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultCheckpointInterval = time.Minute
+	DefaultOpenTimeout        = time.Second
+)
+
+// maxBatch caps the records of one group commit, so one transaction stays
+// small even under a burst; the next commit takes the rest.
+const maxBatch = 1024
+
+// Options configure Open. Every field's zero value is documented.
+type Options struct {
+	Path               string                // bbolt file; created if missing. Required.
+	Signer             crypto.Signer         // adapter key (ECDSA P-256 or RSA); signs checkpoints. Required.
+	Certificate        *x509.Certificate     // certificate of Signer's public key; checkpoints name it by fingerprint. Required.
+	SubjectKey         []byte                // HMAC-SHA256 key for subjects, >= 32 bytes. Required.
+	CheckpointInterval time.Duration         // zero means DefaultCheckpointInterval
+	Now                func() time.Time      // nil means time.Now
+	Registerer         prometheus.Registerer // nil means no metrics
+	Logger             *slog.Logger          // nil means discard
+	// OpenTimeout bounds the wait for bbolt's file lock, which another
+	// process (a running server) may hold. Zero means DefaultOpenTimeout.
+	OpenTimeout time.Duration
+	// Rand is the randomness for signatures; nil means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// Log is the hash-chained, append-only access log (design.md section 5).
+// Its methods are safe for concurrent use.
+//
+// Appends are made durable by one committer goroutine that takes every
+// Append waiting at the moment it becomes free and commits them in one
+// bbolt transaction (one fsync): group commit. A lone Append on an idle log
+// is committed at once; nothing waits for a batch to fill.
+type Log struct {
+	db         *bolt.DB
+	signer     crypto.Signer
+	cert       *x509.Certificate
+	subjectKey []byte
+	interval   time.Duration
+	now        func() time.Time
+	rand       io.Reader
+	logger     *slog.Logger
+	metrics    *metrics
+
+	// mu guards closed and the send side of reqs.
+	mu     sync.RWMutex
+	closed bool
+	reqs   chan *request
+	done   chan struct{} // closed when the committer has exited
+
+	// state is the chain head and the newest checkpoint; the committer
+	// writes it, anyone may read it.
+	stateMu  sync.Mutex
+	seq      uint64
+	head     [32]byte
+	lastCP   *Checkpoint
+	failed   error // sticky: the first commit failure, wrapped in ErrUnavailable
+	closeErr error
+
+	// beforeCommit, if set (tests only), runs inside each commit
+	// transaction with the number of records in it; an error aborts it.
+	beforeCommit func(records int) error
+}
+
+type request struct {
+	rec        Record
+	checkpoint bool // a Checkpoint call rather than an Append
+	done       chan result
+	answered   bool // committer only: done has its result
+}
+
+// reply answers req once; later replies are dropped.
+func (req *request) reply(res result) {
+	if !req.answered {
+		req.answered = true
+		req.done <- res
+	}
+}
+
+type result struct {
+	rec Record
+	cp  Checkpoint
+	err error
+}
+
+// Open opens or creates the log at opts.Path, checks it (format version,
+// the chain from the newest checkpoint to the tail, and that checkpoint's
+// signature when it names opts.Certificate) and starts the committer. A log
+// whose tail does not verify is refused with an error wrapping ErrTampered:
+// run `darbaza audit verify` to find the first bad record.
+func Open(opts Options) (*Log, error) {
+	if err := validateOptions(&opts); err != nil {
+		return nil, err
+	}
+	db, err := openBolt(opts.Path, false, opts.OpenTimeout)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{
+		db:         db,
+		signer:     opts.Signer,
+		cert:       opts.Certificate,
+		subjectKey: append([]byte(nil), opts.SubjectKey...),
+		interval:   opts.CheckpointInterval,
+		now:        opts.Now,
+		rand:       opts.Rand,
+		logger:     opts.Logger,
+		reqs:       make(chan *request, maxBatch),
+		done:       make(chan struct{}),
+	}
+	if err := l.init(); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	l.metrics, err = newMetrics(opts.Registerer, l.now, l.lastCheckpointTime)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%w: metrics: %w", ErrInvalidOptions, err), db.Close())
+	}
+	l.metrics.chainHeight.Set(float64(l.seq))
+	go l.run()
+	l.logger.Info("access log opened", "path", opts.Path, "seq", l.seq, "head", hex.EncodeToString(l.head[:]))
+	return l, nil
+}
+
+func validateOptions(o *Options) error {
+	switch {
+	case o.Path == "":
+		return fmt.Errorf("%w: Path is empty", ErrInvalidOptions)
+	case o.Signer == nil:
+		return fmt.Errorf("%w: Signer is nil", ErrInvalidOptions)
+	case o.Certificate == nil:
+		return fmt.Errorf("%w: Certificate is nil", ErrInvalidOptions)
+	case !publicKeysMatch(o.Signer, o.Certificate):
+		return fmt.Errorf("%w: Certificate does not hold Signer's public key", ErrInvalidOptions)
+	case len(o.SubjectKey) < 32:
+		return fmt.Errorf("%w: SubjectKey has %d bytes, want at least 32", ErrInvalidOptions, len(o.SubjectKey))
+	case o.CheckpointInterval < 0:
+		return fmt.Errorf("%w: negative CheckpointInterval", ErrInvalidOptions)
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.OpenTimeout <= 0 {
+		o.OpenTimeout = DefaultOpenTimeout
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	return nil
+}
+
+// openBolt opens the bbolt file, mapping a lock timeout to ErrLocked.
+func openBolt(path string, readOnly bool, timeout time.Duration) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accesslog: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// init creates the buckets of a new file (a test write: Open fails at once
+// on a read-only disk) and checks the tail of an existing one.
+func (l *Log) init() error {
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if meta.Get(metaFormat) == nil {
+			if err := meta.Put(metaFormat, []byte{FormatVersion}); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bucketRecords, bucketCheckpoints, bucketSubjects} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: initialise: %w", ErrUnavailable, err)
+	}
+	seq, head, cp, err := verifyTail(l.db, certSet([]*x509.Certificate{l.cert}))
+	if err != nil {
+		return fmt.Errorf("accesslog: refusing to open %s: %w", l.db.Path(), err)
+	}
+	if cp != nil && cp.CertFingerprint != CertFingerprint(l.cert) {
+		l.logger.Warn("newest access-log checkpoint is signed by another certificate; its signature was not checked",
+			"seq", cp.Seq, "certificate", cp.CertFingerprint)
+	}
+	l.seq, l.head, l.lastCP = seq, head, cp
+	return nil
+}
+
+// verifyTail checks the part of the chain no checkpoint signature covers
+// yet (the newest checkpoint's record to the tail), the newest checkpoint
+// itself, and that no record it covers is gone. It returns the head.
+func verifyTail(db *bolt.DB, certs map[string]*x509.Certificate) (uint64, [32]byte, *Checkpoint, error) {
+	var anchor Anchor
+	var cp *Checkpoint
+	var from Record
+	err := db.View(func(tx *bolt.Tx) error {
+		var err error
+		if anchor, err = readAnchor(tx); err != nil {
+			return err
+		}
+		if k, v := tx.Bucket(bucketCheckpoints).Cursor().Last(); k != nil {
+			c, err := decodeStoredCheckpoint(k, v)
+			if err != nil {
+				return err
+			}
+			cp = &c
+		}
+		if cp == nil || cp.Seq <= anchor.Seq {
+			return nil
+		}
+		v := tx.Bucket(bucketRecords).Get(seqKey(cp.Seq))
+		if v == nil {
+			return &TamperError{Seq: cp.Seq, What: "record", Reason: "missing, though a checkpoint covers it (records removed from the end)"}
+		}
+		from, err = decodeStored(seqKey(cp.Seq), v)
+		return err
+	})
+	if err != nil {
+		return 0, [32]byte{}, nil, err
+	}
+	start := anchor
+	if from.Seq != 0 {
+		start = Anchor{Seq: from.Seq - 1, Hash: from.PrevHash}
+	}
+	v := newVerifier(start, certs)
+	v.skipUnknownCert = true
+	cpFrom := start.Seq
+	if cp != nil {
+		cpFrom = cp.Seq
+	}
+	if err := walk(db, start.Seq+1, cpFrom,
+		func(r Record) error { return v.record(&r) },
+		func(c Checkpoint) error { return v.checkpoint(&c) }); err != nil {
+		return 0, [32]byte{}, nil, err
+	}
+	rep, err := v.finish(false)
+	if err != nil {
+		return 0, [32]byte{}, nil, err
+	}
+	return rep.HeadSeq, rep.Head, rep.LastCheckpoint, nil
+}
+
+// Append records e and returns its chained record once that record is
+// durable (committed and fsynced). Concurrent Appends share one commit.
+//
+// Strings are stored as valid UTF-8 without control characters (anything
+// else becomes U+FFFD) and cut to MaxFieldBytes; subjects become
+// SubjectID HMACs, sorted, duplicates removed. An Entry without ID or
+// Outcome, with a zero Time, a negative Latency or an empty subject fails
+// with ErrInvalidEntry.
+//
+// If the record cannot be made durable Append fails with an error wrapping
+// ErrUnavailable, and so does every later Append until the log is reopened:
+// the caller must then fail the request (fail closed). If ctx ends first,
+// Append returns ctx's error; the record may still be committed.
+func (l *Log) Append(ctx context.Context, e Entry) (Record, error) {
+	rec, err := newRecord(e, l.subjectKey)
+	if err != nil {
+		return Record{}, err
+	}
+	if err := l.unavailable(); err != nil {
+		return Record{}, err
+	}
+	res, err := l.submit(ctx, &request{rec: rec, done: make(chan result, 1)})
+	if err != nil {
+		return Record{}, err
+	}
+	return res.rec, res.err
+}
+
+// Checkpoint makes sure a signed checkpoint covers the current head and
+// returns it: it signs and stores a new one unless the newest checkpoint
+// already covers the head. The committer also does this every
+// CheckpointInterval (if records were added) and at Close.
+func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	if err := l.unavailable(); err != nil {
+		return Checkpoint{}, err
+	}
+	res, err := l.submit(ctx, &request{checkpoint: true, done: make(chan result, 1)})
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	return res.cp, res.err
+}
+
+func (l *Log) submit(ctx context.Context, req *request) (result, error) {
+	if err := func() error {
+		l.mu.RLock()
+		defer l.mu.RUnlock()
+		if l.closed {
+			return ErrClosed
+		}
+		select {
+		case l.reqs <- req:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("accesslog: %w", ctx.Err())
+		}
+	}(); err != nil {
+		return result{}, err
+	}
+	select {
+	case res := <-req.done:
+		return res, nil
+	case <-ctx.Done():
+		return result{}, fmt.Errorf("accesslog: %w (the record may still be committed)", ctx.Err())
+	}
+}
+
+// unavailable returns the sticky commit failure, if any.
+func (l *Log) unavailable() error {
+	l.stateMu.Lock()
+	defer l.stateMu.Unlock()
+	return l.failed
+}
+
+// Healthy returns nil while the log accepts records, the commit failure
+// (wrapping ErrUnavailable) after a failed commit, or ErrClosed after
+// Close. /readyz reports it.
+func (l *Log) Healthy() error {
+	if err := l.unavailable(); err != nil {
+		return err
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Head returns the sequence number and hash of the newest durable record
+// (the anchor's if the log holds no records).
+func (l *Log) Head() (uint64, [32]byte) {
+	l.stateMu.Lock()
+	defer l.stateMu.Unlock()
+	return l.seq, l.head
+}
+
+func (l *Log) lastCheckpointTime() time.Time {
+	l.stateMu.Lock()
+	defer l.stateMu.Unlock()
+	if l.lastCP == nil {
+		return time.Time{}
+	}
+	return l.lastCP.Time
+}
+
+// SubjectID returns the HMAC the log stores for pin (lower-case hex).
+func (l *Log) SubjectID(pin string) string { return SubjectID(l.subjectKey, pin) }
+
+// Close stops accepting records, commits those already queued, writes a
+// final checkpoint if records were added since the last one, and closes
+// the file. Calling it again returns nil.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	close(l.reqs)
+	l.mu.Unlock()
+	<-l.done
+	l.logger.Info("access log closed", "seq", l.seq)
+	return errors.Join(l.closeErr, l.db.Close())
+}
+
+// run is the committer goroutine.
+func (l *Log) run() {
+	defer close(l.done)
+	ticker := time.NewTicker(l.interval)
+	defer ticker.Stop()
+	batch := make([]*request, 0, maxBatch)
+	for {
+		tick := false
+		select {
+		case req, ok := <-l.reqs:
+			if !ok {
+				l.closeErr = l.finalCheckpoint()
+				return
+			}
+			batch = append(batch[:0], req)
+		case <-ticker.C:
+			tick = true
+			batch = batch[:0]
+		}
+		closed := false
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case req, ok := <-l.reqs:
+				if !ok {
+					closed = true
+					break drain
+				}
+				batch = append(batch, req)
+			default:
+				break drain
+			}
+		}
+		l.commit(batch, tick)
+		if closed {
+			l.closeErr = l.finalCheckpoint()
+			return
+		}
+	}
+}
+
+func (l *Log) finalCheckpoint() error {
+	if l.unavailable() != nil {
+		return nil
+	}
+	l.stateMu.Lock()
+	pending := l.lastCP == nil && l.seq > 0 || l.lastCP != nil && l.lastCP.Seq != l.seq
+	l.stateMu.Unlock()
+	if !pending {
+		return nil
+	}
+	res := make(chan result, 1)
+	l.commit([]*request{{checkpoint: true, done: res}}, false)
+	return (<-res).err
+}
+
+// commit makes the records of batch durable in one transaction, chained
+// onto the current head, and answers every request. A checkpoint is signed
+// in the same transaction when a request asks for one, or on a tick if the
+// head moved since the last checkpoint. If the transaction fails, no
+// in-memory state changes and the log becomes unavailable for good.
+func (l *Log) commit(batch []*request, tick bool) {
+	if err := l.unavailable(); err != nil {
+		for _, req := range batch {
+			req.reply(result{err: err})
+		}
+		return
+	}
+	l.stateMu.Lock()
+	seq, head, lastCP := l.seq, l.head, l.lastCP
+	l.stateMu.Unlock()
+
+	var wantCP bool
+	recs := make([]*Record, 0, len(batch))
+	for _, req := range batch {
+		if req.checkpoint {
+			wantCP = true
+			continue
+		}
+		r := &req.rec
+		seq++
+		r.Seq, r.PrevHash = seq, head
+		h, err := r.ComputeHash()
+		if err != nil { // unreachable: newRecord builds valid records
+			req.reply(result{err: fmt.Errorf("%w: %w", ErrInvalidEntry, err)})
+			seq--
+			continue
+		}
+		r.Hash, head = h, h
+		recs = append(recs, r)
+	}
+	moved := lastCP == nil && seq > 0 || lastCP != nil && lastCP.Seq != seq
+	signCP := (wantCP && (moved || lastCP == nil)) || (tick && moved)
+	if len(recs) == 0 && !signCP {
+		for _, req := range batch {
+			if req.checkpoint {
+				req.reply(result{cp: *lastCP})
+			}
+		}
+		return
+	}
+	var cp *Checkpoint
+	if signCP {
+		cp = &Checkpoint{Seq: seq, Head: head, Time: l.now().UTC().Round(0)}
+		if err := signCheckpoint(cp, l.signer, l.cert, l.rand); err != nil {
+			// A signing failure must not lose records: commit them unsigned.
+			l.logger.Error("access-log checkpoint not signed", "seq", seq, "err", err)
+			cp = nil
+		}
+	}
+	start := time.Now()
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		rb, sb := tx.Bucket(bucketRecords), tx.Bucket(bucketSubjects)
+		rb.FillPercent, sb.FillPercent = 0.9, 0.9 // keys only ever grow
+		for _, r := range recs {
+			v, err := encodeStored(r)
+			if err != nil {
+				return err
+			}
+			key := seqKey(r.Seq)
+			if err := rb.Put(key, v); err != nil {
+				return err
+			}
+			for _, s := range r.Subjects {
+				raw, _ := hex.DecodeString(s)
+				if err := sb.Put(append(raw, key...), nil); err != nil {
+					return err
+				}
+			}
+		}
+		if cp != nil {
+			if err := tx.Bucket(bucketCheckpoints).Put(seqKey(cp.Seq), encodeCheckpoint(cp)); err != nil {
+				return err
+			}
+		}
+		if l.beforeCommit != nil {
+			return l.beforeCommit(len(recs))
+		}
+		return nil
+	})
+	l.metrics.commitTime.Observe(time.Since(start).Seconds())
+	if err != nil {
+		err = fmt.Errorf("%w: commit of %d records: %w", ErrUnavailable, len(recs), err)
+		l.stateMu.Lock()
+		l.failed = err
+		l.stateMu.Unlock()
+		l.metrics.failures.Inc()
+		l.logger.Error("access log commit failed; refusing all further requests", "err", err)
+		for _, req := range batch {
+			req.reply(result{err: err})
+		}
+		return
+	}
+	l.stateMu.Lock()
+	l.seq, l.head = seq, head
+	if cp != nil {
+		l.lastCP = cp
+	}
+	lastCP = l.lastCP
+	l.stateMu.Unlock()
+	l.metrics.written.Add(float64(len(recs)))
+	l.metrics.batchSize.Observe(float64(len(recs)))
+	l.metrics.chainHeight.Set(float64(seq))
+	if cp != nil {
+		l.metrics.checkpoints.Inc()
+		l.logger.Info("access-log checkpoint", "seq", cp.Seq, "head", hex.EncodeToString(cp.Head[:]),
+			"time", cp.Time, "certificate", cp.CertFingerprint, "signature", hex.EncodeToString(cp.Signature))
+	}
+	for _, req := range batch {
+		switch {
+		case req.checkpoint && lastCP != nil:
+			req.reply(result{cp: *lastCP})
+		case req.checkpoint:
+			req.reply(result{err: fmt.Errorf("%w: checkpoint could not be signed", ErrUnavailable)})
+		default:
+			req.reply(result{rec: req.rec})
+		}
+	}
+}

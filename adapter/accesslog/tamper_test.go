@@ -1,0 +1,384 @@
+package accesslog
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// tamperFixture builds a closed log of 5 records with checkpoints at 3 and
+// 5 (the second written by Close) and returns its path.
+func tamperFixture(tb testing.TB, k testKey) (string, Options) {
+	tb.Helper()
+	opts := testOptions(tb, k, filepath.Join(tb.TempDir(), "log.db"))
+	l, err := Open(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	appendN(tb, l, 3)
+	if _, err := l.Checkpoint(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	for i := 4; i <= 5; i++ {
+		if _, err := l.Append(context.Background(), testEntry(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return opts.Path, opts
+}
+
+// editDB changes the closed log file at path as an attacker with write
+// access to the file would.
+func editDB(tb testing.TB, path string, fn func(tx *bolt.Tx) error) {
+	tb.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(fn); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func getRecord(tx *bolt.Tx, seq uint64) Record {
+	r, err := decodeStored(seqKey(seq), tx.Bucket(bucketRecords).Get(seqKey(seq)))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func putRecord(tx *bolt.Tx, key uint64, r Record) error {
+	v, err := encodeStored(&r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketRecords).Put(seqKey(key), v)
+}
+
+func TestVerifyFindsTheFirstTamperedItemInALogFile(t *testing.T) {
+	k, mallory := newECKey(t), newECKey(t)
+	tests := []struct {
+		name      string
+		edit      func(tx *bolt.Tx) error
+		wantWhat  string
+		wantSeq   uint64
+		openFails bool // the tail check at Open sees it too
+	}{
+		{"a changed field", func(tx *bolt.Tx) error {
+			r := getRecord(tx, 2)
+			r.Outcome = "ok"
+			r.Client = "central-server/GOV/70000009/intruder"
+			return putRecord(tx, 2, r)
+		}, "record", 2, false},
+		{"a changed field in the unsigned-by-Open tail", func(tx *bolt.Tx) error {
+			r := getRecord(tx, 5)
+			r.Latency++
+			return putRecord(tx, 5, r)
+		}, "record", 5, true},
+		{"a changed field with the chain recomputed after it", func(tx *bolt.Tx) error {
+			prev := getRecord(tx, 1).Hash
+			for seq := uint64(2); seq <= 5; seq++ {
+				r := getRecord(tx, seq)
+				if seq == 2 {
+					r.Subjects = nil
+				}
+				r.PrevHash = prev
+				r.Hash, _ = r.ComputeHash()
+				prev = r.Hash
+				if err := putRecord(tx, seq, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, "checkpoint", 3, true},
+		{"a deleted record", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRecords).Delete(seqKey(2))
+		}, "record", 2, false},
+		{"a swapped pair", func(tx *bolt.Tx) error {
+			r2, r3 := getRecord(tx, 2), getRecord(tx, 3)
+			return errors.Join(putRecord(tx, 2, r3), putRecord(tx, 3, r2))
+		}, "record", 2, false},
+		{"a swapped pair renumbered", func(tx *bolt.Tx) error {
+			r2, r3 := getRecord(tx, 2), getRecord(tx, 3)
+			r2.Seq, r3.Seq = 3, 2
+			return errors.Join(putRecord(tx, 2, r3), putRecord(tx, 3, r2))
+		}, "record", 2, false},
+		{"a truncated tail after a checkpoint", func(tx *bolt.Tx) error {
+			return errors.Join(tx.Bucket(bucketRecords).Delete(seqKey(5)), tx.Bucket(bucketRecords).Delete(seqKey(4)))
+		}, "checkpoint", 5, true},
+		{"a forged checkpoint signature", func(tx *bolt.Tx) error {
+			c, _ := decodeCheckpoint(tx.Bucket(bucketCheckpoints).Get(seqKey(3)))
+			c.Signature[len(c.Signature)/2] ^= 1
+			return tx.Bucket(bucketCheckpoints).Put(seqKey(3), encodeCheckpoint(&c))
+		}, "checkpoint", 3, false},
+		{"a checkpoint signed by another key", func(tx *bolt.Tx) error {
+			r := getRecord(tx, 4)
+			c := Checkpoint{Seq: 4, Head: r.Hash, Time: r.Time}
+			if err := signCheckpoint(&c, mallory.signer, mallory.cert, nil); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketCheckpoints).Put(seqKey(4), encodeCheckpoint(&c))
+		}, "checkpoint", 4, false},
+		{"a checkpoint moved to another record", func(tx *bolt.Tx) error {
+			c, _ := decodeCheckpoint(tx.Bucket(bucketCheckpoints).Get(seqKey(3)))
+			c.Seq = 2
+			return errors.Join(tx.Bucket(bucketCheckpoints).Delete(seqKey(3)),
+				tx.Bucket(bucketCheckpoints).Put(seqKey(2), encodeCheckpoint(&c)))
+		}, "checkpoint", 2, false},
+		{"an undecodable record", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRecords).Put(seqKey(5), []byte("garbage"))
+		}, "record", 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, opts := tamperFixture(t, k)
+			editDB(t, path, tt.edit)
+			rd, err := OpenReader(path, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = rd.Verify(context.Background(), verifyOpts(k))
+			rd.Close()
+			var te *TamperError
+			if !errors.As(err, &te) || !errors.Is(err, ErrTampered) {
+				t.Fatalf("Verify: %v, want a TamperError", err)
+			}
+			if te.What != tt.wantWhat || te.Seq != tt.wantSeq {
+				t.Errorf("first bad item: %s %d (%v), want %s %d", te.What, te.Seq, te, tt.wantWhat, tt.wantSeq)
+			}
+			l, err := Open(opts)
+			if err == nil {
+				l.Close()
+			}
+			if got := errors.Is(err, ErrTampered); got != tt.openFails {
+				t.Errorf("Open refused the log: %v (%v), want %v", got, err, tt.openFails)
+			}
+		})
+	}
+}
+
+func TestVerifyAcceptsAnUntamperedLog(t *testing.T) {
+	k := newECKey(t)
+	path, _ := tamperFixture(t, k)
+	rd, err := OpenReader(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	rep, err := rd.Verify(context.Background(), verifyOpts(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Records != 5 || rep.Checkpoints != 2 || rep.HeadSeq != 5 || rep.Unsigned != 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	if _, err := rd.Verify(context.Background(), verifyOpts(newECKey(t))); !errors.Is(err, ErrTampered) {
+		t.Errorf("Verify with a stranger's certificate: %v, want ErrTampered", err)
+	}
+}
+
+// exportDoc is an export file as editable items, whatever its format.
+type exportDoc struct {
+	format Format
+	head   [][]string       // CSV rows before the items (column names, anchor)
+	json   []map[string]any // JSONL items after the header
+	header []byte
+	rows   [][]string // CSV items
+}
+
+func parseDoc(tb testing.TB, format Format, b []byte) *exportDoc {
+	tb.Helper()
+	d := &exportDoc{format: format}
+	if format == FormatJSONL {
+		lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+		d.header = lines[0]
+		for _, ln := range lines[1:] {
+			m := map[string]any{}
+			dec := json.NewDecoder(bytes.NewReader(ln))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
+				tb.Fatal(err)
+			}
+			d.json = append(d.json, m)
+		}
+		return d
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d.head, d.rows = rows[:2], rows[2:]
+	return d
+}
+
+func (d *exportDoc) len() int {
+	if d.format == FormatJSONL {
+		return len(d.json)
+	}
+	return len(d.rows)
+}
+
+func (d *exportDoc) get(i int, field string) string {
+	if d.format == FormatJSONL {
+		v := d.json[i][field]
+		if field == "head" {
+			v = d.json[i]["head"]
+		}
+		switch v := v.(type) {
+		case json.Number:
+			return v.String()
+		case string:
+			return v
+		}
+		return ""
+	}
+	return d.rows[i][slices.Index(csvColumns, field)]
+}
+
+func (d *exportDoc) set(i int, field, value string) {
+	if d.format == FormatJSONL {
+		if _, isNum := d.json[i][field].(json.Number); isNum {
+			d.json[i][field] = json.Number(value)
+		} else {
+			d.json[i][field] = value
+		}
+		return
+	}
+	d.rows[i][slices.Index(csvColumns, field)] = value
+}
+
+// find returns the index of the item of type typ with sequence number seq.
+func (d *exportDoc) find(typ string, seq uint64) int {
+	for i := range d.len() {
+		if d.get(i, "type") == typ && d.get(i, "seq") == strconv.FormatUint(seq, 10) {
+			return i
+		}
+	}
+	panic("no " + typ)
+}
+
+func (d *exportDoc) delete(i int) {
+	if d.format == FormatJSONL {
+		d.json = slices.Delete(d.json, i, i+1)
+	} else {
+		d.rows = slices.Delete(d.rows, i, i+1)
+	}
+}
+
+func (d *exportDoc) swap(i, j int) {
+	if d.format == FormatJSONL {
+		d.json[i], d.json[j] = d.json[j], d.json[i]
+	} else {
+		d.rows[i], d.rows[j] = d.rows[j], d.rows[i]
+	}
+}
+
+// headField is where a checkpoint's head lives in each format.
+func (d *exportDoc) headField() string {
+	if d.format == FormatJSONL {
+		return "head"
+	}
+	return "hash"
+}
+
+func (d *exportDoc) bytes(tb testing.TB) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if d.format == FormatJSONL {
+		buf.Write(d.header)
+		buf.WriteByte('\n')
+		for _, m := range d.json {
+			b, err := json.Marshal(m)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			buf.Write(b)
+			buf.WriteByte('\n')
+		}
+		return buf.Bytes()
+	}
+	w := csv.NewWriter(&buf)
+	w.WriteAll(append(slices.Clone(d.head), d.rows...))
+	return buf.Bytes()
+}
+
+func exportFixture(tb testing.TB, k testKey, format Format, f Filter) []byte {
+	tb.Helper()
+	path, _ := tamperFixture(tb, k)
+	rd, err := OpenReader(path, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rd.Close()
+	var buf bytes.Buffer
+	if _, err := rd.Export(context.Background(), &buf, format, f); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestVerifyExportFindsTheFirstTamperedItem(t *testing.T) {
+	k := newECKey(t)
+	tests := []struct {
+		name     string
+		edit     func(d *exportDoc)
+		wantWhat string
+		wantSeq  uint64
+	}{
+		{"a changed field", func(d *exportDoc) { d.set(d.find("record", 2), "outcome", "ok") }, "record", 2},
+		{"a changed hash", func(d *exportDoc) {
+			i := d.find("record", 4)
+			d.set(i, "hash", d.get(d.find("record", 3), "hash"))
+		}, "record", 4},
+		{"a deleted record", func(d *exportDoc) { d.delete(d.find("record", 2)) }, "record", 2},
+		{"a swapped pair", func(d *exportDoc) { d.swap(d.find("record", 1), d.find("record", 2)) }, "record", 1},
+		{"a truncated tail after a checkpoint", func(d *exportDoc) {
+			d.delete(d.find("record", 5))
+			d.delete(d.find("record", 4))
+		}, "checkpoint", 5},
+		{"a forged checkpoint signature", func(d *exportDoc) {
+			i := d.find("checkpoint", 3)
+			sig, _ := base64.StdEncoding.DecodeString(d.get(i, "signature"))
+			sig[len(sig)/2] ^= 1
+			d.set(i, "signature", base64.StdEncoding.EncodeToString(sig))
+		}, "checkpoint", 3},
+		{"a checkpoint with another head", func(d *exportDoc) {
+			d.set(d.find("checkpoint", 5), d.headField(), d.get(d.find("record", 4), "hash"))
+		}, "checkpoint", 5},
+		{"a malformed hash", func(d *exportDoc) { d.set(d.find("record", 3), "prev_hash", "zz") }, "record", 3},
+	}
+	for _, format := range []Format{FormatJSONL, FormatCSV} {
+		clean := exportFixture(t, k, format, Filter{})
+		if _, err := VerifyExport(context.Background(), bytes.NewReader(clean), verifyOpts(k)); err != nil {
+			t.Fatalf("%s: untampered export does not verify: %v", format, err)
+		}
+		for _, tt := range tests {
+			t.Run(string(format)+"/"+tt.name, func(t *testing.T) {
+				d := parseDoc(t, format, clean)
+				tt.edit(d)
+				_, err := VerifyExport(context.Background(), bytes.NewReader(d.bytes(t)), verifyOpts(k))
+				var te *TamperError
+				if !errors.As(err, &te) {
+					t.Fatalf("VerifyExport: %v, want a TamperError", err)
+				}
+				if te.What != tt.wantWhat || te.Seq != tt.wantSeq || te.Line == 0 {
+					t.Errorf("first bad item: %s %d line %d (%v), want %s %d", te.What, te.Seq, te.Line, te, tt.wantWhat, tt.wantSeq)
+				}
+			})
+		}
+	}
+}

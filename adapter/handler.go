@@ -1,0 +1,284 @@
+// Package adapter is Darbaza's request pipeline: an http.Handler that reads
+// a SOAP request, decodes it, authenticates the caller (WS-Security
+// signature or a trusted proxy's TLS certificate), refuses replays,
+// authorizes the service, dispatches it, builds and signs the response and
+// makes the access durable in the access log before one byte is sent.
+package adapter
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/signing"
+	"github.com/darbaza/darbaza/soap"
+)
+
+// AccessLog is the part of the access log the pipeline uses.
+type AccessLog interface {
+	Append(ctx context.Context, e accesslog.Entry) (accesslog.Record, error)
+	Healthy() error
+	// SubjectID is the keyed pseudonym the log stores for a PIN.
+	SubjectID(pin string) string
+}
+
+// Verifier checks a request's WS-Security signature for the client it claims.
+type Verifier interface {
+	Check(doc *etree.Document, client string, required []*etree.Element) (*signing.Verified, error)
+}
+
+// Signer signs a response over the given elements and a fresh Timestamp.
+type Signer interface {
+	Sign(doc *etree.Document, refs []*etree.Element) error
+}
+
+// Options wire a Handler. Every field is required unless it says otherwise.
+type Options struct {
+	Provider soap.ClientID // this adapter's identifier
+	Limits   soap.Limits
+	Catalog  *Catalog
+	Members  *Members
+	Log      AccessLog
+	Verifier Verifier
+	Signer   Signer
+	// TrustedProxies holds SHA-256 fingerprints of TLS client certificates
+	// allowed to send unsigned requests; nil means none.
+	TrustedProxies map[[32]byte]bool
+	Replay         *ReplayCache
+	Metrics        *Metrics         // nil means no metrics
+	MaxInFlight    int              // 0 means unlimited
+	Now            func() time.Time // nil means time.Now
+	NewID          func() string    // nil means random UUIDv4
+	Logger         *slog.Logger     // nil means discard
+}
+
+// Handler serves POST / (SOAP) and GET /?wsdl. Create it with New.
+type Handler struct {
+	opt   Options
+	slots chan struct{}
+}
+
+// New returns a Handler for opt.
+func New(opt Options) *Handler {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.NewID == nil {
+		opt.NewID = newUUID
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	opt.Limits = opt.Limits.WithDefaults()
+	h := &Handler{opt: opt}
+	if opt.MaxInFlight > 0 {
+		h.slots = make(chan struct{}, opt.MaxInFlight)
+	}
+	return h
+}
+
+// exchange collects what the access log records about one request.
+type exchange struct {
+	entry   accesslog.Entry
+	headers *soap.Headers
+}
+
+// ServeHTTP runs the pipeline. Every POST, accepted or refused, yields one
+// access-log record that is durable before the response is written; if it
+// cannot be made durable the caller gets AccessLogUnavailable instead.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.RawQuery == "wsdl" {
+		h.serveWSDL(w, r)
+		return
+	}
+	if h.slots != nil {
+		select {
+		case h.slots <- struct{}{}:
+			defer func() { <-h.slots }()
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if m := h.opt.Metrics; m != nil {
+		m.inFlight.Inc()
+		defer m.inFlight.Dec()
+	}
+	x := &exchange{entry: accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}}
+	msg, err := h.handle(r, x)
+	if err != nil {
+		msg = h.fault(x, err)
+	}
+	h.finish(r.Context(), w, x, msg)
+}
+
+// handle runs the steps up to a response message; any error becomes a fault.
+func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
+	if r.Method != http.MethodPost {
+		return nil, &soap.Error{Code: soap.CodeInvalidHTTPMethod, Err: errMethod(r.Method)}
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.opt.Limits.MaxBytes))
+	x.entry.RequestSHA256 = sha256.Sum256(raw)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &soap.Error{Code: soap.CodeMessageTooLarge, Err: errTooLarge(h.opt.Limits.MaxBytes)}
+		}
+		return nil, &soap.Error{Code: soap.CodeInvalidRequest, Err: err}
+	}
+	env, err := soap.Decode(raw, h.opt.Limits)
+	if err != nil {
+		return nil, err
+	}
+	x.headers = &env.Headers
+	x.entry.Client = env.Headers.Client.String()
+	x.entry.Service = env.Headers.Service.ServiceCode
+	x.entry.MessageID = env.Headers.ID
+	x.entry.UserID = env.Headers.UserID
+	x.entry.Issue = env.Headers.Issue
+
+	if err := h.authenticate(env, r.TLS, x); err != nil {
+		return nil, err
+	}
+	svc, err := h.route(env)
+	if err != nil {
+		return nil, err
+	}
+	if !h.opt.Members.Allowed(x.entry.Client, svc.Code) {
+		return nil, errAccessDenied(x.entry.Client, svc.Code)
+	}
+	res, err := svc.Handle(r.Context(), &Call{Env: env, Client: x.entry.Client})
+	x.entry.Subjects = res.Subjects
+	if err != nil {
+		return nil, err
+	}
+	x.entry.Outcome = res.Outcome
+	return soap.NewResponse(env, res.Payload), nil
+}
+
+// authenticate accepts a request whose signature verifies for its client and
+// covers the Body and every X-Road header, or an unsigned request that came
+// over a TLS connection authenticated with a trusted proxy's certificate.
+// A verified (client, id) pair is remembered to refuse replays.
+func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, x *exchange) error {
+	if !env.Secured {
+		if h.fromTrustedProxy(conn) {
+			return nil
+		}
+		return errUnsigned
+	}
+	required := append([]*etree.Element{env.Body}, env.XRoadHeaders...)
+	v, err := h.opt.Verifier.Check(env.Doc, x.entry.Client, required)
+	if err != nil {
+		return err
+	}
+	x.entry.SignerCert = v.Fingerprint
+	return h.opt.Replay.Claim(x.entry.Client, env.Headers.ID, h.opt.Now())
+}
+
+func (h *Handler) fromTrustedProxy(conn *tls.ConnectionState) bool {
+	if conn == nil || len(conn.PeerCertificates) == 0 || len(conn.VerifiedChains) == 0 {
+		return false
+	}
+	return h.opt.TrustedProxies[Fingerprint(conn.PeerCertificates[0])]
+}
+
+// route finds the service a request names, refusing services of another provider.
+func (h *Handler) route(env *soap.Envelope) (*Service, error) {
+	sid := env.Headers.Service
+	if sid.Provider != h.opt.Provider {
+		return nil, errOtherProvider(sid.Provider.String())
+	}
+	svc := h.opt.Catalog.Lookup(sid.ServiceCode, sid.ServiceVersion)
+	if svc == nil {
+		return nil, errUnknownService(sid.String())
+	}
+	if env.Payload.NamespaceURI() != svc.Namespace {
+		return nil, &soap.Error{Code: soap.CodeInvalidBody, Err: errNamespace(env.Payload.NamespaceURI(), svc.Namespace)}
+	}
+	return svc, nil
+}
+
+// finish signs msg, makes the access durable, then writes the response.
+func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, x *exchange, msg *soap.Message) {
+	if h.opt.Signer != nil {
+		if err := h.opt.Signer.Sign(msg.Doc, msg.Covered); err != nil {
+			h.opt.Logger.Error("signing the response failed", "record", x.entry.ID, "err", err)
+			msg = h.fault(x, err)
+		}
+	}
+	out, err := msg.Bytes()
+	if err != nil {
+		h.opt.Logger.Error("serializing the response failed", "record", x.entry.ID, "err", err)
+		out, _ = h.fault(x, err).Bytes()
+	}
+	x.entry.ResponseSHA256 = sha256.Sum256(out)
+	x.entry.Latency = h.opt.Now().Sub(x.entry.Time)
+	for _, f := range []*string{&x.entry.UserID, &x.entry.Issue, &x.entry.Reason} {
+		*f = redactPINs(*f, h.opt.Log.SubjectID)
+	}
+	// The record must be durable even if the caller has gone away.
+	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), x.entry); err != nil {
+		h.opt.Logger.Error("access log append failed; refusing to answer", "record", x.entry.ID, "err", err)
+		out, _ = soap.NewFault(soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", x.entry.ID).Bytes()
+		x.entry.Outcome = soap.CodeLogUnavailable
+	}
+	h.opt.Metrics.observe(x.entry.Service, x.entry.Outcome, x.entry.Latency)
+	status := http.StatusOK
+	if isFault(x.entry.Outcome) {
+		status = http.StatusInternalServerError // SOAP 1.1 §6.2
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(status)
+	if _, err := w.Write(out); err != nil {
+		h.opt.Logger.Debug("client went away before the response was written", "record", x.entry.ID, "err", err)
+	}
+}
+
+// fault turns err into a fault message and records its code as the outcome.
+func (h *Handler) fault(x *exchange, err error) *soap.Message {
+	f := classify(err)
+	x.entry.Outcome = f.code
+	x.entry.Reason = f.reason
+	lvl := slog.LevelInfo
+	if f.internal {
+		lvl = slog.LevelError
+	}
+	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", x.entry.ID, "code", f.code,
+		"client", x.entry.Client, "service", x.entry.Service, "err", err)
+	return soap.NewFault(f.code, f.reason, x.entry.ID)
+}
+
+func checkContentType(v string) error {
+	mt, params, err := mime.ParseMediaType(v)
+	if err == nil && mt == "text/xml" {
+		if cs, ok := params["charset"]; !ok || strings.EqualFold(cs, "utf-8") {
+			return nil
+		}
+	}
+	return &soap.Error{Code: soap.CodeInvalidContentType, Err: errContentType(v)}
+}
+
+func isFault(outcome string) bool {
+	return strings.HasPrefix(outcome, "Client.") || strings.HasPrefix(outcome, "Server.")
+}
+
+// Fingerprint is the SHA-256 of a certificate's DER bytes, the key of Options.TrustedProxies.
+func Fingerprint(c *x509.Certificate) [32]byte { return sha256.Sum256(c.Raw) }

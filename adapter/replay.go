@@ -1,0 +1,57 @@
+package adapter
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ReplayCache remembers (client, message id) pairs whose signature verified,
+// for Window, and refuses them a second time (design.md §3).
+//
+// It lives in memory and is rebuilt at start from the access log, which
+// already holds every verified pair durably (a record with a signer
+// certificate): that is how it survives a restart without a second fsync
+// per request. A pair is claimed before the request is served; a request
+// that never got its record written never got an answer either, so its
+// retry is legitimate.
+type ReplayCache struct {
+	Window time.Duration
+
+	mu      sync.Mutex
+	seen    map[string]time.Time // key -> when it may be used again
+	nextGC  time.Time
+}
+
+// NewReplayCache returns an empty cache for window.
+func NewReplayCache(window time.Duration) *ReplayCache {
+	return &ReplayCache{Window: window, seen: make(map[string]time.Time)}
+}
+
+// Claim records (client, id) as used at now, or fails with ErrReplay if it
+// was used within the window.
+func (c *ReplayCache) Claim(client, id string, now time.Time) error {
+	key := client + "\x00" + id
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until, ok := c.seen[key]; ok && now.Before(until) {
+		return fmt.Errorf("%w: %s, id %q", ErrReplay, client, id)
+	}
+	c.seen[key] = now.Add(c.Window)
+	if now.After(c.nextGC) {
+		for k, until := range c.seen {
+			if !now.Before(until) {
+				delete(c.seen, k)
+			}
+		}
+		c.nextGC = now.Add(c.Window / 4)
+	}
+	return nil
+}
+
+// Len is the number of pairs remembered.
+func (c *ReplayCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}

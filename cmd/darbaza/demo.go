@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/darbaza/darbaza/signing"
+)
+
+// demoMembers are the callers of the demo setup and what each may call,
+// after the systems of domain.md.
+var demoMembers = []struct {
+	name, id string
+	services []string
+}{
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson"}},
+}
+
+// prepareDemo makes dir a complete demo setup unless it already is one, and
+// returns its config file. Keys are made fresh on this machine; nothing
+// secret is in the source tree.
+func prepareDemo(dir string, stdout io.Writer) (string, error) {
+	configPath := filepath.Join(dir, "darbaza.yaml")
+	if _, err := os.Stat(configPath); err == nil {
+		printDemoHint(stdout, dir)
+		return configPath, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	for _, sub := range []string{"data/keys", "members"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return "", err
+		}
+	}
+	now := time.Now()
+	if err := makeKeyPair(filepath.Join(dir, "data/keys/adapter"), "central-server/GOV/70000001/population-registry", now); err != nil {
+		return "", err
+	}
+	var members strings.Builder
+	for _, m := range demoMembers {
+		if err := makeKeyPair(filepath.Join(dir, "members", m.name), m.id, now); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&members, "  - id: %s\n    certificates: [members/%s.crt]\n    services: [%s]\n",
+			m.id, m.name, strings.Join(m.services, ", "))
+	}
+	if err := os.WriteFile(configPath, []byte(demoConfig+members.String()), 0o600); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(stdout, "darbaza: prepared the demo setup in %s (keys, member certificates, %s)\n", dir, configPath)
+	printDemoHint(stdout, dir)
+	return configPath, nil
+}
+
+func makeKeyPair(base, commonName string, now time.Time) error {
+	key, err := signing.GenerateKey("ecdsa-p256")
+	if err != nil {
+		return err
+	}
+	cert, err := signing.SelfSignedCertificate(key, commonName, 2*365*24*time.Hour, now)
+	if err != nil {
+		return err
+	}
+	if err := signing.WriteKeyPEM(base+".key", key); err != nil {
+		return err
+	}
+	return signing.WriteCertPEM(base+".crt", cert)
+}
+
+func printDemoHint(stdout io.Writer, dir string) {
+	fmt.Fprintf(stdout, `darbaza: try it from another terminal:
+  bin/darbaza send --url http://127.0.0.1:8080/ --key %[1]s/members/portal.key --cert %[1]s/members/portal.crt \
+      --server-cert %[1]s/data/keys/adapter.crt testdata/requests/getPerson-found.xml
+`, dir)
+}
+
+// demoConfig is the head of the demo config; it documents every field.
+const demoConfig = `# Darbaza configuration (made by 'darbaza serve --demo'). Every field is
+# optional and shows its default unless noted; unknown keys stop the start.
+
+# Address of the SOAP endpoint, /metrics, /healthz and /readyz.
+listen: "127.0.0.1:8080"
+# Folder of registry.db, accesslog.db and keys/ (relative to this file).
+data_dir: data
+# This adapter's X-Road identifier: INSTANCE/CLASS/CODE/SUBSYSTEM.
+provider: central-server/GOV/70000001/population-registry
+# Load the built-in demo dataset when the registry is empty (default false).
+demo: true
+
+tls:
+  cert: ""        # server certificate (PEM); empty means plain HTTP
+  key: ""         # its private key (PEM)
+  client_ca: ""   # issuers of client certificates; empty: the trusted proxies themselves
+
+signing:
+  key: ""         # adapter key (PEM); default DATA_DIR/keys/adapter.key
+  cert: ""        # adapter certificate (PEM); default DATA_DIR/keys/adapter.crt
+  max_clock_skew: 5m   # how far a caller's clock may differ from ours
+  max_age: 15m         # how old a request's Timestamp may be; ids are kept this long (+2 skews) against replays
+  response_ttl: 5m     # validity stated in our responses' Timestamp
+
+limits:
+  max_body_bytes: 262144   # larger requests are refused unread (Client.MessageTooLarge)
+  max_depth: 24            # XML nesting (Client.XmlTooDeep)
+  max_elements: 2000       # elements per message (Client.TooManyElements)
+  max_references: 16       # signature references
+  max_in_flight: 256       # concurrent requests; more wait
+
+http:
+  read_timeout: 10s
+  write_timeout: 15s
+  idle_timeout: 60s
+  shutdown_timeout: 20s    # how long a shutdown waits for requests in flight
+
+access_log:
+  checkpoint_interval: 1m  # how often a signed checkpoint of the chain is written
+
+# TLS client certificates (PEM) of Tunduk security servers that may send
+# unsigned requests; they need tls.cert and tls.key. Access rights still apply.
+trusted_proxies: []
+
+# Callers: X-Road client id, signing certificate(s), services allowed.
+# To add one: darbaza keygen --out members --name NAME --cn ID, then a block here.
+members:
+`

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/darbaza/darbaza/adapter"
+	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/demo"
+	"github.com/darbaza/darbaza/signing"
+	"github.com/darbaza/darbaza/soap"
+)
+
+const serveUsage = `Usage: darbaza serve [--config FILE | --demo [--demo-dir DIR]] [--listen ADDR]
+
+Runs the SOAP server: POST / (X-Road 4.0 queries), GET /?wsdl, GET /metrics,
+GET /healthz, GET /readyz. SIGTERM or Ctrl-C drain requests in flight, write a
+signed access-log checkpoint and close the stores.
+
+With --demo, DIR (default ./demo) is prepared on first start: adapter and
+member keys, a commented config DIR/darbaza.yaml, and the demo dataset, which
+is loaded into the empty registry. Later starts reuse all of it.
+
+Flags:
+`
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, serveUsage); fl.PrintDefaults() }
+	configPath := fl.String("config", "darbaza.yaml", "configuration file (YAML)")
+	demoMode := fl.Bool("demo", false, "prepare and use a demo setup in --demo-dir")
+	demoDir := fl.String("demo-dir", "demo", "folder of the demo setup")
+	listen := fl.String("listen", "", "address to listen on, overriding the config (port 0 picks a free port)")
+	if err := fl.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "darbaza serve: unexpected argument %q\n", fl.Arg(0))
+		return 2
+	}
+	if *demoMode {
+		path, err := prepareDemo(*demoDir, stdout)
+		if err != nil {
+			fmt.Fprintln(stderr, "darbaza serve: demo setup:", err)
+			return 1
+		}
+		*configPath = path
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza serve:", err)
+		return 1
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	srv, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza serve:", err)
+		return 1
+	}
+	if err := srv.run(ctx, stdout); err != nil {
+		logger.Error("server stopped with an error", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func exitUsage(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// server is a composed Darbaza: stores, keys, pipeline and HTTP server.
+type server struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	registry *registry.Store
+	access   *accesslog.Log
+	http     *http.Server
+	stopping atomic.Bool
+}
+
+// newServer wires everything from cfg. It is the one place dependencies
+// are built; on error, whatever it opened is closed again.
+func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *server, err error) {
+	s = &server{cfg: cfg, logger: logger}
+	var closers []func() error
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				_ = closers[i]()
+			}
+		}
+	}()
+	keyDir := filepath.Join(cfg.DataDir, "keys")
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return nil, err
+	}
+	keyPath, certPath := cfg.KeyPaths()
+	key, cert, err := signing.LoadKeyPair(keyPath, certPath)
+	if err != nil {
+		return nil, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, keyDir)
+	}
+	subjectKey, err := loadOrCreateSubjectKey(filepath.Join(keyDir, "subject-hmac.key"), logger)
+	if err != nil {
+		return nil, err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	s.registry, err = registry.Open(filepath.Join(cfg.DataDir, "registry.db"), registry.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	closers = append(closers, s.registry.Close)
+	if cfg.Demo {
+		if err := loadDemo(ctx, s.registry, logger); err != nil {
+			return nil, err
+		}
+	}
+	s.access, err = accesslog.Open(accesslog.Options{
+		Path:               filepath.Join(cfg.DataDir, "accesslog.db"),
+		Signer:             key,
+		Certificate:        cert,
+		SubjectKey:         subjectKey,
+		CheckpointInterval: time.Duration(cfg.AccessLog.CheckpointInterval),
+		Registerer:         reg,
+		Logger:             logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("access log: %w", err)
+	}
+	closers = append(closers, s.access.Close)
+
+	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
+	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+	rights := map[string][]string{}
+	trust := signing.NewTrustStore()
+	for i, m := range cfg.Members {
+		for _, code := range m.Services {
+			if !catalog.Known(code) {
+				return nil, fmt.Errorf("%w: members[%d].services: %s is not a service of this adapter", config.ErrInvalid, i, code)
+			}
+		}
+		rights[m.ID] = m.Services
+		for j, path := range m.Certificates {
+			certs, err := signing.LoadCertificates(path)
+			if err != nil {
+				return nil, fmt.Errorf("%w: members[%d].certificates[%d]: %w", config.ErrInvalid, i, j, err)
+			}
+			for _, c := range certs {
+				trust.Add(m.ID, c, m.LegacySHA1)
+			}
+		}
+	}
+	members := adapter.NewMembers(rights)
+	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
+
+	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	replay := adapter.NewReplayCache(time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew))
+	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
+		return nil, fmt.Errorf("replay cache from the access log: %w", err)
+	}
+
+	handler := adapter.New(adapter.Options{
+		Provider: provider,
+		Limits:   soap.Limits{MaxBytes: cfg.Limits.MaxBodyBytes, MaxDepth: cfg.Limits.MaxDepth, MaxElements: cfg.Limits.MaxElements},
+		Catalog:  catalog,
+		Members:  members,
+		Log:      s.access,
+		Verifier: &signing.Policy{
+			Trust:         trust,
+			MaxSkew:       time.Duration(cfg.Signing.MaxClockSkew),
+			MaxAge:        time.Duration(cfg.Signing.MaxAge),
+			MaxReferences: cfg.Limits.MaxReferences,
+		},
+		Signer:         &signing.Signer{Key: key, Certificate: cert, TTL: time.Duration(cfg.Signing.ResponseTTL)},
+		TrustedProxies: proxies,
+		Replay:         replay,
+		Metrics:        adapter.NewMetrics(reg, catalog.Known),
+		MaxInFlight:    cfg.Limits.MaxInFlight,
+		Logger:         logger,
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/", handler)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", s.ready)
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: time.Duration(cfg.HTTP.ReadTimeout),
+		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
+		WriteTimeout:      time.Duration(cfg.HTTP.WriteTimeout),
+		IdleTimeout:       time.Duration(cfg.HTTP.IdleTimeout),
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLS.Cert != "" {
+		pair, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: tls: %w", config.ErrInvalid, err)
+		}
+		pool := proxyPool
+		if cfg.TLS.ClientCA != "" {
+			if pool, err = certPool(cfg.TLS.ClientCA); err != nil {
+				return nil, fmt.Errorf("%w: tls.client_ca: %w", config.ErrInvalid, err)
+			}
+		}
+		s.http.TLSConfig = &tls.Config{
+			MinVersion:   tls.VersionTLS12,
+			Certificates: []tls.Certificate{pair},
+			ClientAuth:   tls.VerifyClientCertIfGiven,
+			ClientCAs:    pool,
+		}
+	}
+	return s, nil
+}
+
+// ready answers /readyz: 503 while shutting down or while the access log
+// cannot be written, since every request would then fail closed.
+func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+	switch err := s.access.Healthy(); {
+	case s.stopping.Load():
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	case err != nil:
+		http.Error(w, "access log unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	default:
+		fmt.Fprintln(w, "ready")
+	}
+}
+
+// run serves until ctx ends, then drains requests and closes the stores.
+func (s *server) run(ctx context.Context, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		_ = s.access.Close()
+		_ = s.registry.Close()
+		return err
+	}
+	scheme := "http"
+	if s.http.TLSConfig != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, s.http.TLSConfig)
+	}
+	fmt.Fprintf(stdout, "darbaza: serving on %s://%s/\n", scheme, ln.Addr())
+	s.logger.Info("serving", "addr", ln.Addr().String(), "tls", scheme == "https")
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(ln) }()
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		s.stopping.Store(true)
+		s.logger.Info("shutting down: draining requests")
+		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.HTTP.ShutdownTimeout))
+		err = s.http.Shutdown(sctx)
+		cancel()
+		<-served
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	err = errors.Join(err, s.access.Close(), s.registry.Close())
+	s.logger.Info("stopped", "clean", err == nil)
+	return err
+}
+
+// loadOrCreateSubjectKey reads the HMAC key for data subjects (hex text),
+// creating a random one on first start. Losing it makes the citizens'
+// access histories unreadable, so it is never replaced.
+func loadOrCreateSubjectKey(path string, logger *slog.Logger) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("subject key: %w", err)
+		}
+		logger.Info("created the access log's subject HMAC key; back it up with the adapter key", "path", path)
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("subject key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(key) < 32 {
+		return nil, fmt.Errorf("subject key %s: want at least 32 bytes as hex", path)
+	}
+	return key, nil
+}
+
+// loadDemo imports the demo dataset into an empty registry.
+func loadDemo(ctx context.Context, store *registry.Store, logger *slog.Logger) error {
+	empty, err := store.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(demo.Write(pw, demo.Options{})) }()
+	start := time.Now()
+	rep, err := store.Import(ctx, pr)
+	if err != nil {
+		return fmt.Errorf("loading the demo dataset: %w", err)
+	}
+	logger.Info("loaded the demo dataset", "persons", rep.Persons, "dwellings", rep.Dwellings,
+		"registrations", rep.Registrations, "took", time.Since(start).String())
+	return nil
+}
+
+// loadProxies reads the trusted proxies' certificates: their fingerprints
+// and a pool to verify TLS client certificates against.
+func loadProxies(paths []string) (map[[32]byte]bool, *x509.CertPool, error) {
+	set := map[[32]byte]bool{}
+	pool := x509.NewCertPool()
+	for i, p := range paths {
+		certs, err := signing.LoadCertificates(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: trusted_proxies[%d]: %w", config.ErrInvalid, i, err)
+		}
+		for _, c := range certs {
+			set[adapter.Fingerprint(c)] = true
+			pool.AddCert(c)
+		}
+	}
+	return set, pool, nil
+}
+
+func certPool(path string) (*x509.CertPool, error) {
+	certs, err := signing.LoadCertificates(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// seedReplay refills the replay cache with the verified (client, id) pairs
+// the access log holds from the last replay window.
+func seedReplay(ctx context.Context, log *accesslog.Log, c *adapter.ReplayCache, now time.Time) error {
+	return log.List(ctx, accesslog.Filter{From: now.Add(-c.Window)}, func(r accesslog.Record) error {
+		if r.SignerCert != "" && r.MessageID != "" {
+			_ = c.Claim(r.Client, r.MessageID, r.Time) // a pair logged twice was refused the second time
+		}
+		return nil
+	})
+}

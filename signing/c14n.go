@@ -1,0 +1,287 @@
+package signing
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// xmlNamespace is the namespace bound to the prefix "xml" by definition
+// (Namespaces in XML 1.0, section 3); it is never declared nor rendered.
+const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
+
+// Canonicalize returns the Exclusive XML Canonicalization 1.0 form, without
+// comments, of the subtree rooted at el (W3C Exc-C14N 1.0, applied to the node
+// set of a same-document "#id" reference as XML-DSig section 4.4.3.3 defines
+// it). el stays in place: namespace declarations it inherits from its real
+// ancestors are found there, and only those visibly utilized (or named in
+// inclusivePrefixes, where "#default" is the default namespace) are rendered.
+//
+// goxmldsig v1.6.1's canonicalizer is not used: it orders attributes by
+// prefix instead of by namespace URI (Canonical XML 1.0 section 2.2) and
+// ignores "#default" in the InclusiveNamespaces PrefixList. The output of this
+// one equals xmlsec1's for every reference of the conformance samples
+// (testdata/c14n).
+func Canonicalize(el *etree.Element, inclusivePrefixes []string) ([]byte, error) {
+	c := newCanonicalizer(inclusivePrefixes, nil, nil)
+	if err := c.apex(el); err != nil {
+		return nil, err
+	}
+	return c.out, nil
+}
+
+type nsBinding struct{ prefix, uri string }
+
+// canonicalizer writes one canonical subtree. scope holds the namespace
+// declarations in scope (innermost last) and rendered those already written
+// by output ancestors, so that each is searched from its end.
+type canonicalizer struct {
+	out       []byte
+	inclusive []string                // "" stands for #default
+	exclude   *etree.Element          // enveloped-signature: this subtree is left out
+	seen      func(el *etree.Element) // called for every element written
+	scope     []nsBinding
+	rendered  []nsBinding
+	attrs     []sortedAttr
+}
+
+type sortedAttr struct {
+	uri, local string
+	a          *etree.Attr
+}
+
+func newCanonicalizer(inclusivePrefixes []string, exclude *etree.Element, seen func(*etree.Element)) *canonicalizer {
+	c := &canonicalizer{exclude: exclude, seen: seen}
+	for _, p := range inclusivePrefixes {
+		if p == "#default" {
+			p = ""
+		}
+		if !slices.Contains(c.inclusive, p) {
+			c.inclusive = append(c.inclusive, p)
+		}
+	}
+	return c
+}
+
+// apex canonicalizes el with the namespace context of its ancestors.
+func (c *canonicalizer) apex(el *etree.Element) error {
+	var chain []*etree.Element
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		chain = append(chain, p)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		c.scope = appendDeclarations(c.scope, chain[i])
+	}
+	return c.element(el)
+}
+
+// appendDeclarations appends the xmlns and xmlns:p attributes of el.
+func appendDeclarations(scope []nsBinding, el *etree.Element) []nsBinding {
+	for _, a := range el.Attr {
+		switch {
+		case a.Space == "" && a.Key == "xmlns":
+			scope = append(scope, nsBinding{"", a.Value})
+		case a.Space == "xmlns":
+			scope = append(scope, nsBinding{a.Key, a.Value})
+		}
+	}
+	return scope
+}
+
+func lookup(stack []nsBinding, prefix string) (string, bool) {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if stack[i].prefix == prefix {
+			return stack[i].uri, true
+		}
+	}
+	return "", false
+}
+
+func isDeclaration(a *etree.Attr) bool {
+	return a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns")
+}
+
+func (c *canonicalizer) element(el *etree.Element) error {
+	if el == c.exclude {
+		return nil
+	}
+	if c.seen != nil {
+		c.seen(el)
+	}
+	scopeMark, renderedMark := len(c.scope), len(c.rendered)
+	defer func() {
+		c.scope = c.scope[:scopeMark]
+		c.rendered = c.rendered[:renderedMark]
+	}()
+	c.scope = appendDeclarations(c.scope, el)
+
+	// Namespace axis: visibly utilized prefixes, then the inclusive ones
+	// (Exc-C14N 1.0 section 3, "Specification of Exclusive XML Canonicalization").
+	var decls []nsBinding
+	consider := func(prefix string, utilized bool) error {
+		if prefix == "xml" {
+			return nil
+		}
+		for _, d := range decls {
+			if d.prefix == prefix {
+				return nil
+			}
+		}
+		uri, inScope := lookup(c.scope, prefix)
+		if prefix != "" && (!inScope || uri == "") {
+			if utilized {
+				return fmt.Errorf("%w: prefix %q of <%s> is not declared", ErrMalformed, prefix, el.FullTag())
+			}
+			return nil
+		}
+		have, done := lookup(c.rendered, prefix)
+		if prefix == "" && uri == "" {
+			// xmlns="" only undoes a default namespace an output ancestor rendered.
+			if done && have != "" {
+				decls = append(decls, nsBinding{"", ""})
+			}
+			return nil
+		}
+		if !done || have != uri {
+			decls = append(decls, nsBinding{prefix, uri})
+		}
+		return nil
+	}
+	if err := consider(el.Space, true); err != nil {
+		return err
+	}
+	for i := range el.Attr {
+		a := &el.Attr[i]
+		if a.Space != "" && !isDeclaration(a) {
+			if err := consider(a.Space, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range c.inclusive {
+		if err := consider(p, false); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(decls, func(a, b nsBinding) int { return strings.Compare(a.prefix, b.prefix) })
+	c.rendered = append(c.rendered, decls...)
+
+	// Attribute axis, ordered by namespace URI then local name (C14N 1.0 section 2.2).
+	attrs := c.attrs[:0]
+	for i := range el.Attr {
+		a := &el.Attr[i]
+		if isDeclaration(a) {
+			continue
+		}
+		uri := ""
+		switch a.Space {
+		case "":
+		case "xml":
+			uri = xmlNamespace
+		default:
+			uri, _ = lookup(c.scope, a.Space)
+		}
+		attrs = append(attrs, sortedAttr{uri, a.Key, a})
+	}
+	slices.SortFunc(attrs, func(a, b sortedAttr) int {
+		if n := strings.Compare(a.uri, b.uri); n != 0 {
+			return n
+		}
+		return strings.Compare(a.local, b.local)
+	})
+
+	name := el.FullTag()
+	c.out = append(c.out, '<')
+	c.out = append(c.out, name...)
+	for _, d := range decls {
+		if d.prefix == "" {
+			c.out = append(c.out, ` xmlns="`...)
+		} else {
+			c.out = append(c.out, ` xmlns:`...)
+			c.out = append(c.out, d.prefix...)
+			c.out = append(c.out, `="`...)
+		}
+		c.out = appendEscapedAttr(c.out, d.uri)
+		c.out = append(c.out, '"')
+	}
+	for _, sa := range attrs {
+		c.out = append(c.out, ' ')
+		c.out = append(c.out, sa.a.FullKey()...)
+		c.out = append(c.out, `="`...)
+		c.out = appendEscapedAttr(c.out, sa.a.Value)
+		c.out = append(c.out, '"')
+	}
+	c.out = append(c.out, '>')
+	c.attrs = attrs[:0]
+
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			if err := c.element(t); err != nil {
+				return err
+			}
+		case *etree.CharData:
+			c.out = appendEscapedText(c.out, t.Data)
+		case *etree.ProcInst:
+			c.out = append(c.out, "<?"...)
+			c.out = append(c.out, t.Target...)
+			if inst := strings.TrimLeft(t.Inst, " \t\r\n"); inst != "" {
+				c.out = append(c.out, ' ')
+				c.out = append(c.out, inst...)
+			}
+			c.out = append(c.out, "?>"...)
+		case *etree.Comment:
+			// Exclusive C14N without comments.
+		default:
+			return fmt.Errorf("%w: unexpected %T inside <%s>", ErrMalformed, t, name)
+		}
+	}
+	c.out = append(c.out, "</"...)
+	c.out = append(c.out, name...)
+	c.out = append(c.out, '>')
+	return nil
+}
+
+// appendEscapedText escapes character data as C14N 1.0 section 2.3 requires.
+func appendEscapedText(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; b {
+		case '&':
+			out = append(out, "&amp;"...)
+		case '<':
+			out = append(out, "&lt;"...)
+		case '>':
+			out = append(out, "&gt;"...)
+		case '\r':
+			out = append(out, "&#xD;"...)
+		default:
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// appendEscapedAttr escapes an attribute value as C14N 1.0 section 2.3 requires.
+func appendEscapedAttr(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; b {
+		case '&':
+			out = append(out, "&amp;"...)
+		case '<':
+			out = append(out, "&lt;"...)
+		case '"':
+			out = append(out, "&quot;"...)
+		case '\t':
+			out = append(out, "&#x9;"...)
+		case '\n':
+			out = append(out, "&#xA;"...)
+		case '\r':
+			out = append(out, "&#xD;"...)
+		default:
+			out = append(out, b)
+		}
+	}
+	return out
+}
