@@ -18,9 +18,9 @@ import (
 type ReplayCache struct {
 	Window time.Duration
 
-	mu      sync.Mutex
-	seen    map[string]time.Time // key -> when it may be used again
-	nextGC  time.Time
+	mu     sync.Mutex
+	seen   map[string]time.Time // key -> when it may be used again
+	nextGC time.Time
 }
 
 // NewReplayCache returns an empty cache for window.
