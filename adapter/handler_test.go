@@ -90,6 +90,12 @@ func openRegistry(tb testing.TB) *registry.Store {
 
 func newHarness(tb testing.TB) *harness {
 	tb.Helper()
+	return newHarnessWith(tb, nil)
+}
+
+// newHarnessWith lets a test change the handler's options before use.
+func newHarnessWith(tb testing.TB, change func(*adapter.Options)) *harness {
+	tb.Helper()
 	hs := &harness{tb: tb, keys: map[string]keyPair{}}
 	hs.adapter = newKeyPair(tb, "central-server/GOV/70000001/population-registry")
 	trust := signing.NewTrustStore()
@@ -121,7 +127,7 @@ func newHarness(tb testing.TB) *harness {
 	catalog := adapter.NewCatalog(adapter.RegistryServices(store, hs.log, clock)...)
 	members := adapter.NewMembers(rights)
 	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
-	hs.handler = adapter.New(adapter.Options{
+	opt := adapter.Options{
 		Provider: provider,
 		Catalog:  catalog,
 		Members:  members,
@@ -131,7 +137,11 @@ func newHarness(tb testing.TB) *harness {
 		Replay:   adapter.NewReplayCache(30 * time.Minute),
 		Now:      clock,
 		NewID:    func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", hs.ids.Add(1)) },
-	})
+	}
+	if change != nil {
+		change(&opt)
+	}
+	hs.handler = adapter.New(opt)
 	return hs
 }
 

@@ -53,7 +53,14 @@ var servingRe = regexp.MustCompile(`serving on (\S+)`)
 // stops it (SIGTERM) when the test ends unless the test stopped it.
 func startServer(tb testing.TB) *testServer {
 	tb.Helper()
-	s := &testServer{Dir: filepath.Join(tb.TempDir(), "demo"), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	return startServerAt(tb, filepath.Join(tb.TempDir(), "demo"))
+}
+
+// startServerAt is startServer on the demo folder dir, which may hold a
+// demo setup from an earlier run.
+func startServerAt(tb testing.TB, dir string) *testServer {
+	tb.Helper()
+	s := &testServer{Dir: dir, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, "serve", "--demo", "--demo-dir", s.Dir, "--listen", "127.0.0.1:0")
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {

@@ -199,12 +199,6 @@ func (g *generator) addFixed() error {
 	return nil
 }
 
-// member is a person being generated with the family facts names need.
-type member struct {
-	sex   registry.Sex
-	birth registry.Date
-}
-
 // household creates one dwelling in region and size persons registered
 // there: a head, a spouse, and children; some with an earlier residence,
 // some with a stay elsewhere.

@@ -1,0 +1,54 @@
+package adapter_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkPipeline measures one signed getPerson through the whole
+// pipeline: decode, verify, replay check, lookup, response signing and a
+// durable access-log append (fsync, shared by concurrent requests). The
+// requests are signed before the timer starts, each with its own id.
+func BenchmarkPipeline(b *testing.B) {
+	for _, par := range []int{1, 16} {
+		b.Run(fmt.Sprintf("callers=%d", par), func(b *testing.B) {
+			hs := newHarness(b)
+			sample := readSample(b, "../testdata/requests/getPerson-found.xml")
+			reqs := make([][]byte, b.N)
+			for i := range reqs {
+				raw := bytes.Replace(sample, []byte("841f4b25-9f76-5883-b70f-59fe1b918472"), fmt.Appendf(nil, "bench-%d-%d", par, i), 1)
+				reqs[i] = hs.sign(raw, portal)
+			}
+			lat := make([]time.Duration, b.N)
+			var next atomic.Int64
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := next.Add(1) - 1
+					req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(reqs[i]))
+					req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+					rec := httptest.NewRecorder()
+					start := time.Now()
+					hs.handler.ServeHTTP(rec, req)
+					lat[i] = time.Since(start)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+				}
+			})
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+		})
+	}
+}
