@@ -232,3 +232,34 @@ func TestSignedBytesSurviveWhitespaceAndCarriageReturns(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedResponseVerifiesWithXMLCrypto runs testdata/xmlcrypto/verify.js
+// when node and xml-crypto are available: set DARBAZA_XMLCRYPTO_NODE_PATH to
+// a node_modules folder holding xml-crypto and @xmldom/xmldom
+// (npm install xml-crypto@6 @xmldom/xmldom).
+func TestSignedResponseVerifiesWithXMLCrypto(t *testing.T) {
+	modules := os.Getenv("DARBAZA_XMLCRYPTO_NODE_PATH")
+	if _, err := exec.LookPath("node"); err != nil || modules == "" {
+		t.Skip("node or DARBAZA_XMLCRYPTO_NODE_PATH (node_modules with xml-crypto) missing: xml-crypto interoperability not checked")
+	}
+	for _, kind := range keyKinds {
+		t.Run(kind, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "response.xml")
+			signed := signFixture(t, testSigner(t, kind), "response.xml")
+			run := func(b []byte) ([]byte, error) {
+				if err := os.WriteFile(file, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("node", filepath.Join("testdata", "xmlcrypto", "verify.js"), file, filepath.Join("testdata", "keys", kind+".crt"))
+				cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+				return cmd.CombinedOutput()
+			}
+			if out, err := run(signed); err != nil {
+				t.Fatalf("xml-crypto: %v\n%s", err, out)
+			}
+			if out, err := run(bytes.Replace(signed, []byte("Асанов"), []byte("Асанова"), 1)); err == nil {
+				t.Fatalf("xml-crypto accepted a tampered response:\n%s", out)
+			}
+		})
+	}
+}

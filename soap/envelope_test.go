@@ -2,6 +2,7 @@ package soap
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,6 +139,7 @@ func TestLimits(t *testing.T) {
 		{"too deep", deep, Limits{MaxDepth: 24}, CodeTooDeep, ErrTooDeep},
 		{"too many elements", wide, Limits{MaxElements: 50}, CodeTooManyElements, ErrTooManyElements},
 		{"duplicate attribute", `<a x="1" x="2"/>`, Limits{}, CodeInvalidXML, ErrDuplicateAttr},
+		{"too many attributes on one element", manyAttrs(65), Limits{}, CodeTooManyElements, ErrTooManyElements},
 		{"entity declaration", `<!ENTITY x "y"><a/>`, Limits{}, CodeDoctype, ErrDoctype},
 		{"unterminated comment", `<a><!-- x</a>`, Limits{}, CodeInvalidXML, ErrMalformed},
 	}
@@ -153,6 +155,15 @@ func TestLimits(t *testing.T) {
 	if _, err := ParseXML([]byte(wide), Limits{MaxElements: 101}); err != nil {
 		t.Errorf("element count exactly at the limit is refused: %v", err)
 	}
+}
+
+func manyAttrs(n int) string {
+	var b strings.Builder
+	b.WriteString("<a")
+	for i := range n {
+		fmt.Fprintf(&b, ` x%d="1"`, i)
+	}
+	return b.String() + "/>"
 }
 
 func TestAttributeWhitespaceIsNormalized(t *testing.T) {

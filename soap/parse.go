@@ -151,6 +151,9 @@ func prescan(raw []byte, lim Limits) ([]byte, error) {
 					k++
 				}
 				name := raw[nameStart:k]
+				if len(names) == maxAttributes {
+					return nil, fault(CodeTooManyElements, ErrTooManyElements, "more than %d attributes on the element at byte %d", maxAttributes, i)
+				}
 				for _, seen := range names {
 					if bytes.Equal(seen, name) {
 						return nil, fault(CodeInvalidXML, ErrDuplicateAttr, "attribute %q repeated at byte %d", name, nameStart)
@@ -210,6 +213,10 @@ func prescan(raw []byte, lim Limits) ([]byte, error) {
 	}
 	return append(out, raw[done:]...), nil
 }
+
+// maxAttributes bounds the attributes of one element, which also bounds the
+// cost of the repeated-name check (no real message has more than a dozen).
+const maxAttributes = 64
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 

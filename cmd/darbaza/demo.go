@@ -129,6 +129,6 @@ access_log:
 trusted_proxies: []
 
 # Callers: X-Road client id, signing certificate(s), services allowed.
-# To add one: darbaza keygen --out members --name NAME --cn ID, then a block here.
+# To add one: darbaza keygen --out members --name NAME --member ID, then the block it prints.
 members:
 `
