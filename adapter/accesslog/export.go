@@ -479,7 +479,6 @@ func VerifyCSV(ctx context.Context, r io.Reader, opts VerifyOptions) (Report, er
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -487,6 +486,7 @@ func VerifyCSV(ctx context.Context, r io.Reader, opts VerifyOptions) (Report, er
 			}
 			return Report{}, fmt.Errorf("accesslog: read export: %w", err)
 		}
+		line, _ := cr.FieldPos(0) // only valid after a successful Read
 		if err := ctx.Err(); err != nil {
 			return Report{}, err
 		}
