@@ -88,12 +88,6 @@ func New(opt Options) *Handler {
 	return h
 }
 
-// exchange collects what the access log records about one request.
-type exchange struct {
-	entry   accesslog.Entry
-	headers *soap.Headers
-}
-
 // ServeHTTP runs the pipeline. Every POST, accepted or refused, yields one
 // access-log record that is durable before the response is written; if it
 // cannot be made durable the caller gets AccessLogUnavailable instead.
@@ -118,16 +112,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.inFlight.Inc()
 		defer m.inFlight.Dec()
 	}
-	x := &exchange{entry: accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}}
-	msg, err := h.handle(r, x)
+	// e collects what the access log will record about this request.
+	e := &accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}
+	msg, err := h.handle(r, e)
 	if err != nil {
-		msg = h.fault(x, err)
+		msg = h.fault(e, err)
 	}
-	h.finish(r.Context(), w, x, msg)
+	h.finish(r.Context(), w, e, msg)
 }
 
 // handle runs the steps up to a response message; any error becomes a fault.
-func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
+func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (*soap.Message, error) {
 	if r.Method != http.MethodPost {
 		return nil, &soap.Error{Code: soap.CodeInvalidHTTPMethod, Err: errMethod(r.Method)}
 	}
@@ -135,7 +130,7 @@ func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
 		return nil, err
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.opt.Limits.MaxBytes))
-	x.entry.RequestSHA256 = sha256.Sum256(raw)
+	e.RequestSHA256 = sha256.Sum256(raw)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -147,29 +142,28 @@ func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.headers = &env.Headers
-	x.entry.Client = env.Headers.Client.String()
-	x.entry.Service = env.Headers.Service.ServiceCode
-	x.entry.MessageID = env.Headers.ID
-	x.entry.UserID = env.Headers.UserID
-	x.entry.Issue = env.Headers.Issue
+	e.Client = env.Headers.Client.String()
+	e.Service = env.Headers.Service.ServiceCode
+	e.MessageID = env.Headers.ID
+	e.UserID = env.Headers.UserID
+	e.Issue = env.Headers.Issue
 
-	if err := h.authenticate(env, r.TLS, x); err != nil {
+	if err := h.authenticate(env, r.TLS, e); err != nil {
 		return nil, err
 	}
 	svc, err := h.route(env)
 	if err != nil {
 		return nil, err
 	}
-	if !h.opt.Members.Allowed(x.entry.Client, svc.Code) {
-		return nil, errAccessDenied(x.entry.Client, svc.Code)
+	if !h.opt.Members.Allowed(e.Client, svc.Code) {
+		return nil, errAccessDenied(e.Client, svc.Code)
 	}
-	res, err := svc.Handle(r.Context(), &Call{Env: env, Client: x.entry.Client})
-	x.entry.Subjects = res.Subjects
+	res, err := svc.Handle(r.Context(), &Call{Env: env, Client: e.Client})
+	e.Subjects = res.Subjects
 	if err != nil {
 		return nil, err
 	}
-	x.entry.Outcome = res.Outcome
+	e.Outcome = res.Outcome
 	return soap.NewResponse(env, res.Payload), nil
 }
 
@@ -177,7 +171,7 @@ func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
 // covers the Body and every X-Road header, or an unsigned request that came
 // over a TLS connection authenticated with a trusted proxy's certificate.
 // A verified (client, id) pair is remembered to refuse replays.
-func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, x *exchange) error {
+func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, e *accesslog.Entry) error {
 	if !env.Secured {
 		if h.fromTrustedProxy(conn) {
 			return nil
@@ -185,12 +179,12 @@ func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, x 
 		return errUnsigned
 	}
 	required := append([]*etree.Element{env.Body}, env.XRoadHeaders...)
-	v, err := h.opt.Verifier.Check(env.Doc, x.entry.Client, required)
+	v, err := h.opt.Verifier.Check(env.Doc, e.Client, required)
 	if err != nil {
 		return err
 	}
-	x.entry.SignerCert = v.Fingerprint
-	return h.opt.Replay.Claim(x.entry.Client, env.Headers.ID, h.opt.Now())
+	e.SignerCert = v.Fingerprint
+	return h.opt.Replay.Claim(e.Client, env.Headers.ID, h.opt.Now())
 }
 
 func (h *Handler) fromTrustedProxy(conn *tls.ConnectionState) bool {
@@ -217,53 +211,53 @@ func (h *Handler) route(env *soap.Envelope) (*Service, error) {
 }
 
 // finish signs msg, makes the access durable, then writes the response.
-func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, x *exchange, msg *soap.Message) {
+func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslog.Entry, msg *soap.Message) {
 	if h.opt.Signer != nil {
 		if err := h.opt.Signer.Sign(msg.Doc, msg.Covered); err != nil {
-			h.opt.Logger.Error("signing the response failed", "record", x.entry.ID, "err", err)
-			msg = h.fault(x, err)
+			h.opt.Logger.Error("signing the response failed", "record", e.ID, "err", err)
+			msg = h.fault(e, err)
 		}
 	}
 	out, err := msg.Bytes()
 	if err != nil {
-		h.opt.Logger.Error("serializing the response failed", "record", x.entry.ID, "err", err)
-		out, _ = h.fault(x, err).Bytes()
+		h.opt.Logger.Error("serializing the response failed", "record", e.ID, "err", err)
+		out, _ = h.fault(e, err).Bytes()
 	}
-	x.entry.ResponseSHA256 = sha256.Sum256(out)
-	x.entry.Latency = h.opt.Now().Sub(x.entry.Time)
-	for _, f := range []*string{&x.entry.UserID, &x.entry.Issue, &x.entry.Reason} {
+	e.ResponseSHA256 = sha256.Sum256(out)
+	e.Latency = h.opt.Now().Sub(e.Time)
+	for _, f := range []*string{&e.UserID, &e.Issue, &e.Reason} {
 		*f = redactPINs(*f, h.opt.Log.SubjectID)
 	}
 	// The record must be durable even if the caller has gone away.
-	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), x.entry); err != nil {
-		h.opt.Logger.Error("access log append failed; refusing to answer", "record", x.entry.ID, "err", err)
-		out, _ = soap.NewFault(soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", x.entry.ID).Bytes()
-		x.entry.Outcome = soap.CodeLogUnavailable
+	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), *e); err != nil {
+		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", err)
+		out, _ = soap.NewFault(soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", e.ID).Bytes()
+		e.Outcome = soap.CodeLogUnavailable
 	}
-	h.opt.Metrics.observe(x.entry.Service, x.entry.Outcome, x.entry.Latency)
+	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
 	status := http.StatusOK
-	if isFault(x.entry.Outcome) {
+	if isFault(e.Outcome) {
 		status = http.StatusInternalServerError // SOAP 1.1 §6.2
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(status)
 	if _, err := w.Write(out); err != nil {
-		h.opt.Logger.Debug("client went away before the response was written", "record", x.entry.ID, "err", err)
+		h.opt.Logger.Debug("client went away before the response was written", "record", e.ID, "err", err)
 	}
 }
 
 // fault turns err into a fault message and records its code as the outcome.
-func (h *Handler) fault(x *exchange, err error) *soap.Message {
+func (h *Handler) fault(e *accesslog.Entry, err error) *soap.Message {
 	f := classify(err)
-	x.entry.Outcome = f.code
-	x.entry.Reason = f.reason
+	e.Outcome = f.code
+	e.Reason = f.reason
 	lvl := slog.LevelInfo
 	if f.internal {
 		lvl = slog.LevelError
 	}
-	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", x.entry.ID, "code", f.code,
-		"client", x.entry.Client, "service", x.entry.Service, "err", err)
-	return soap.NewFault(f.code, f.reason, x.entry.ID)
+	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", e.ID, "code", f.code,
+		"client", e.Client, "service", e.Service, "err", err)
+	return soap.NewFault(f.code, f.reason, e.ID)
 }
 
 func checkContentType(v string) error {
