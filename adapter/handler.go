@@ -114,33 +114,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// e collects what the access log will record about this request.
 	e := &accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}
-	msg, err := h.handle(r, e)
+	env, msg, err := h.handle(r, e)
 	if err != nil {
-		msg = h.fault(e, err)
+		msg = h.fault(e, env, err)
 	}
 	h.finish(r.Context(), w, e, msg)
 }
 
-// handle runs the steps up to a response message; any error becomes a fault.
-func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (*soap.Message, error) {
+// handle runs the steps up to a response message; any error becomes a
+// fault, which echoes the request's headers if env is not nil.
+func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelope, msg *soap.Message, err error) {
 	if r.Method != http.MethodPost {
-		return nil, &soap.Error{Code: soap.CodeInvalidHTTPMethod, Err: errMethod(r.Method)}
+		return nil, nil, &soap.Error{Code: soap.CodeInvalidHTTPMethod, Err: errMethod(r.Method)}
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.opt.Limits.MaxBytes))
 	e.RequestSHA256 = sha256.Sum256(raw)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &soap.Error{Code: soap.CodeMessageTooLarge, Err: errTooLarge(h.opt.Limits.MaxBytes)}
+			return nil, nil, &soap.Error{Code: soap.CodeMessageTooLarge, Err: errTooLarge(h.opt.Limits.MaxBytes)}
 		}
-		return nil, &soap.Error{Code: soap.CodeInvalidRequest, Err: err}
+		return nil, nil, &soap.Error{Code: soap.CodeInvalidRequest, Err: err}
 	}
-	env, err := soap.Decode(raw, h.opt.Limits)
+	env, err = soap.Decode(raw, h.opt.Limits)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e.Client = env.Headers.Client.String()
 	e.Service = env.Headers.Service.ServiceCode
@@ -149,22 +150,22 @@ func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (*soap.Message, er
 	e.Issue = env.Headers.Issue
 
 	if err := h.authenticate(env, r.TLS, e); err != nil {
-		return nil, err
+		return env, nil, err
 	}
 	svc, err := h.route(env)
 	if err != nil {
-		return nil, err
+		return env, nil, err
 	}
 	if !h.opt.Members.Allowed(e.Client, svc.Code) {
-		return nil, errAccessDenied(e.Client, svc.Code)
+		return env, nil, errAccessDenied(e.Client, svc.Code)
 	}
 	res, err := svc.Handle(r.Context(), &Call{Env: env, Client: e.Client})
 	e.Subjects = res.Subjects
 	if err != nil {
-		return nil, err
+		return env, nil, err
 	}
 	e.Outcome = res.Outcome
-	return soap.NewResponse(env, res.Payload), nil
+	return env, soap.NewResponse(env, res.Payload), nil
 }
 
 // authenticate accepts a request whose signature verifies for its client and
@@ -215,13 +216,13 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	if h.opt.Signer != nil {
 		if err := h.opt.Signer.Sign(msg.Doc, msg.Covered); err != nil {
 			h.opt.Logger.Error("signing the response failed", "record", e.ID, "err", err)
-			msg = h.fault(e, err)
+			msg = h.fault(e, nil, err)
 		}
 	}
 	out, err := msg.Bytes()
 	if err != nil {
 		h.opt.Logger.Error("serializing the response failed", "record", e.ID, "err", err)
-		out, _ = h.fault(e, err).Bytes()
+		out, _ = h.fault(e, nil, err).Bytes()
 	}
 	e.ResponseSHA256 = sha256.Sum256(out)
 	e.Latency = h.opt.Now().Sub(e.Time)
@@ -231,7 +232,7 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	// The record must be durable even if the caller has gone away.
 	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), *e); err != nil {
 		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", err)
-		out, _ = soap.NewFault(soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", e.ID).Bytes()
+		out, _ = soap.NewFault(nil, soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", e.ID).Bytes()
 		e.Outcome = soap.CodeLogUnavailable
 	}
 	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
@@ -247,7 +248,7 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 }
 
 // fault turns err into a fault message and records its code as the outcome.
-func (h *Handler) fault(e *accesslog.Entry, err error) *soap.Message {
+func (h *Handler) fault(e *accesslog.Entry, env *soap.Envelope, err error) *soap.Message {
 	f := classify(err)
 	e.Outcome = f.code
 	e.Reason = f.reason
@@ -257,7 +258,7 @@ func (h *Handler) fault(e *accesslog.Entry, err error) *soap.Message {
 	}
 	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", e.ID, "code", f.code,
 		"client", e.Client, "service", e.Service, "err", err)
-	return soap.NewFault(f.code, f.reason, e.ID)
+	return soap.NewFault(env, f.code, f.reason, e.ID)
 }
 
 func checkContentType(v string) error {

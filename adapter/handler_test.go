@@ -392,8 +392,18 @@ func TestReplayIsRefused(t *testing.T) {
 	if got := hs.send(signed).faultCode(); got != "" {
 		t.Fatalf("first request refused: %s", got)
 	}
-	if got := hs.send(signed).faultCode(); got != adapter.CodeReplay {
+	r := hs.send(signed)
+	if got := r.faultCode(); got != adapter.CodeReplay {
 		t.Errorf("replayed request: fault %q, want %s", got, adapter.CodeReplay)
+	}
+	// The fault names the refused request, signed: its id and requestHash.
+	hs.verify(r)
+	sum := sha512.Sum512(signed)
+	if id := r.doc.FindElement("//Header/id"); id == nil || id.Text() != "841f4b25-9f76-5883-b70f-59fe1b918472" {
+		t.Errorf("fault does not echo the request id:\n%s", r.raw)
+	}
+	if rh := r.doc.FindElement("//Header/requestHash"); rh == nil || rh.Text() != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Errorf("fault does not carry the request hash:\n%s", r.raw)
 	}
 }
 

@@ -215,7 +215,7 @@ func TestResponseEchoesHeadersAndHashesRequest(t *testing.T) {
 }
 
 func TestFaultCarriesDetail(t *testing.T) {
-	out, err := NewFault(CodeAccessDenied, "no", "3f1c0a5e-0000-4000-8000-000000000000").Bytes()
+	out, err := NewFault(nil, CodeAccessDenied, "no", "3f1c0a5e-0000-4000-8000-000000000000").Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,13 @@ type Message struct {
 // protocol 4.0 §2.5).
 func NewResponse(req *Envelope, payload *etree.Element) *Message {
 	m := newMessage()
+	m.echo(req)
+	m.Body.AddChild(payload)
+	return m
+}
+
+// echo adds the header of a response to req.
+func (m *Message) echo(req *Envelope) {
 	root := m.Doc.Root()
 	root.CreateAttr("xmlns:xrd", NSXRoad)
 	root.CreateAttr("xmlns:id", NSIdentifiers)
@@ -59,14 +66,18 @@ func NewResponse(req *Envelope, payload *etree.Element) *Message {
 	rh.CreateAttr("algorithmId", AlgSHA512)
 	rh.SetText(base64.StdEncoding.EncodeToString(sum[:]))
 	m.Covered = append(m.Covered, rh)
-	m.Body.AddChild(payload)
-	return m
 }
 
 // NewFault builds a SOAP 1.1 fault. detail, the access-log record id, goes
-// into detail/faultDetail as X-Road does, so a caller can quote it.
-func NewFault(code, reason, detail string) *Message {
+// into detail/faultDetail as X-Road does, so a caller can quote it. When req
+// is not nil (its headers were decoded), the fault echoes them and adds
+// requestHash like an answer, so a signed fault is evidence of what was
+// refused.
+func NewFault(req *Envelope, code, reason, detail string) *Message {
 	m := newMessage()
+	if req != nil {
+		m.echo(req)
+	}
 	f := m.Body.CreateElement("SOAP-ENV:Fault")
 	f.CreateElement("faultcode").SetText(code)
 	f.CreateElement("faultstring").SetText(reason)

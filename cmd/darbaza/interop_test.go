@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -73,44 +72,12 @@ func haveZeep() error {
 // `serve --demo` would, edited, then served by the real binary.
 func startServerWith(tb testing.TB, edit func(dir string)) *testServer {
 	tb.Helper()
-	s := &testServer{Dir: filepath.Join(tb.TempDir(), "demo"), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
-	if _, err := prepareDemo(s.Dir, io.Discard); err != nil {
+	dir := filepath.Join(tb.TempDir(), "demo")
+	if _, err := prepareDemo(dir, io.Discard); err != nil {
 		tb.Fatal(err)
 	}
-	edit(s.Dir)
-	s.cmd = exec.Command(binary, "serve", "--demo", "--demo-dir", s.Dir, "--listen", "127.0.0.1:0")
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.cmd.Stderr = s.stderr
-	if err := s.cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { s.done <- s.cmd.Wait() }()
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
-				urls <- m[1]
-			}
-		}
-	}()
-	select {
-	case s.URL = <-urls:
-	case err := <-s.done:
-		tb.Fatalf("darbaza exited before serving: %v\n%s", err, s.stderr)
-	case <-time.After(2 * time.Minute):
-		_ = s.cmd.Process.Kill()
-		tb.Fatalf("darbaza did not start serving in 2 minutes\n%s", s.stderr)
-	}
-	tb.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
-			s.stop(tb)
-		}
-	})
-	return s
+	edit(dir)
+	return startServerAt(tb, dir)
 }
 
 // bindRSAPortalKey makes an RSA-2048 key for the portal with `darbaza
