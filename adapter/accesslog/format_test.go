@@ -21,8 +21,8 @@ var update = flag.Bool("update", false, "rewrite the testdata exports")
 func fixedRecord() Record {
 	return Record{
 		Version: FormatVersion, Seq: 42,
-		ID:   "5f0c3c1e-8d7a-4b7e-9a51-2f8e4c7d1b90",
-		Time: time.Date(2025, 3, 1, 9, 30, 15, 123456789, time.UTC),
+		ID:     "5f0c3c1e-8d7a-4b7e-9a51-2f8e4c7d1b90",
+		Time:   time.Date(2025, 3, 1, 9, 30, 15, 123456789, time.UTC),
 		Client: "central-server/GOV/70000002/portal", Service: "getPerson",
 		MessageID: "4894e35d-bf0f-44a6-867a-8e51f1daa7e0", UserID: "EE12345678901", Issue: "12345",
 		Outcome: "ok", Reason: "",

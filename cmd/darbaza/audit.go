@@ -121,7 +121,7 @@ func (a *auditFiles) subjectKey() ([]byte, error) {
 	return key, nil
 }
 
-// newAuditFlags makes a verb's flag set whose -h prints help to stdout.
+// newAuditFlags makes a verb's flag set; help is its -h text.
 func newAuditFlags(name, help string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("darbaza audit "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -216,20 +216,24 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-// parseFlagsOrUsage parses args, printing help to stdout for -h and
-// errors with usage to stderr.
-func parseFlagsOrUsage(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (int, bool) {
-	fs.SetOutput(stderr)
+// parseFlagsOrUsage parses args; done reports that the verb must return
+// code at once: 0 after printing -h help to stdout, 2 after a usage error
+// (explained on stderr).
+func parseFlagsOrUsage(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag.Parse would print it to stderr, also for -h
 	err := fs.Parse(args)
+	fs.Usage = usage
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fs.SetOutput(stdout)
 		fs.Usage()
 		return 0, true
 	case err != nil:
+		fmt.Fprintf(stderr, "Run '%s -h' for help.\n", fs.Name())
 		return 2, true
 	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\nRun '%s -h' for help.\n", fs.Name(), fs.Arg(0), fs.Name())
 		return 2, true
 	}
 	return 0, false
