@@ -1,9 +1,11 @@
 package accesslog
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -351,5 +353,35 @@ func TestAppendHonoursCancelledContext(t *testing.T) {
 	close(block)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Append with cancelled context: %v, want context.Canceled", err)
+	}
+}
+
+func TestBackupIsAVerifiableLogWhileAppendsGoOn(t *testing.T) {
+	k := newECKey(t)
+	l := openTestLog(t, testOptions(t, k, filepath.Join(t.TempDir(), "log.db")))
+	ctx := context.Background()
+	appendN(t, l, 50)
+	var buf bytes.Buffer
+	if _, err := l.Backup(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(ctx, testEntry(51)); err != nil { // the copy is of the moment it was taken
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rep, err := r.Verify(ctx, verifyOpts(k))
+	if err != nil {
+		t.Fatalf("backup does not verify: %v", err)
+	}
+	if rep.Records != 50 {
+		t.Errorf("backup holds %d records, want 50", rep.Records)
 	}
 }

@@ -207,6 +207,15 @@ func TestServeDemoAnswersTheSamplesAndShutsDownCleanly(t *testing.T) {
 		t.Errorf("metrics lack the getPerson count:\n%s", grepLines(metrics, "darbaza_requests_total"))
 	}
 
+	// A hot backup while serving is a data folder the audit tools accept.
+	copyDir := filepath.Join(t.TempDir(), "backup")
+	if code, out, errOut := darbaza(t, "backup", "--data", filepath.Join(s.Dir, "data"), "--out", copyDir); code != 0 || !strings.Contains(out, "running server") {
+		t.Errorf("backup while serving: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := darbaza(t, "audit", "verify", "--data", copyDir); code != 0 {
+		t.Errorf("audit verify of the hot backup: exit %d\n%s%s", code, out, errOut)
+	}
+
 	s.stop(t)
 	data := filepath.Join(s.Dir, "data")
 	code, out, errOut = darbaza(t, "audit", "verify", "--data", data)

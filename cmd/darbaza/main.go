@@ -30,6 +30,7 @@ Commands:
   sign      sign an X-Road request file with a member's key (for integrators)
   send      sign a request, send it, verify the signed answer and print it
   audit     verify, list, export and archive the access log (for auditors)
+  backup    copy the registry, access log and keys, also while serving
   version   print the version
 
 Run 'darbaza <command> -h' for the flags of a command.
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"sign":    runSign,
 		"send":    runSend,
 		"audit":   runAudit,
+		"backup":  runBackup,
 		"version": runVersion,
 	}
 	if cmd, ok := commands[args[0]]; ok {

@@ -104,6 +104,7 @@ type server struct {
 	registry *registry.Store
 	access   *accesslog.Log
 	http     *http.Server
+	admin    *http.Server // backups, on a Unix socket in the data folder
 	stopping atomic.Bool
 }
 
@@ -227,6 +228,7 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.http.ErrorLog}
 	if cfg.TLS.Cert != "" {
 		pair, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
 		if err != nil {
@@ -274,6 +276,11 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		scheme = "https"
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
+	if adminLn, err := listenAdmin(s.cfg.DataDir); err != nil {
+		s.logger.Warn("no admin socket: hot backups are off until a restart", "err", err)
+	} else {
+		go func() { _ = s.admin.Serve(adminLn) }()
+	}
 	fmt.Fprintf(stdout, "darbaza: serving on %s://%s/\n", scheme, ln.Addr())
 	s.logger.Info("serving", "addr", ln.Addr().String(), "tls", scheme == "https")
 	served := make(chan error, 1)
@@ -285,16 +292,60 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		s.stopping.Store(true)
 		s.logger.Info("shutting down: draining requests")
 		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.HTTP.ShutdownTimeout))
-		err = s.http.Shutdown(sctx)
+		err = errors.Join(s.http.Shutdown(sctx), s.admin.Shutdown(sctx))
 		cancel()
 		<-served
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	_ = s.admin.Close()
 	err = errors.Join(err, s.access.Close(), s.registry.Close())
 	s.logger.Info("stopped", "clean", err == nil)
 	return err
+}
+
+// adminSocket is the file name of the admin socket in the data folder.
+const adminSocket = "admin.sock"
+
+// listenAdmin listens on DATA_DIR/admin.sock, readable and writable by the
+// server's OS user only: that file mode is the admin endpoint's access
+// control. A socket left by a server that died is replaced; a live server
+// cannot be there, since it would hold the stores' file locks.
+func listenAdmin(dataDir string) (net.Listener, error) {
+	path := filepath.Join(dataDir, adminSocket)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	return ln, nil
+}
+
+// adminHandler serves hot, consistent copies of both stores for `darbaza backup`.
+func (s *server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	for name, backup := range map[string]func(context.Context, io.Writer) (int64, error){
+		"registry.db":  s.registry.Backup,
+		"accesslog.db": s.access.Backup,
+	} {
+		mux.HandleFunc("GET /backup/"+name, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			if n, err := backup(r.Context(), w); err != nil {
+				// The status is sent; the client sees a short or broken copy and refuses it.
+				s.logger.Error("backup failed", "file", name, "bytes", n, "err", err)
+				return
+			}
+			s.logger.Info("backup served", "file", name)
+		})
+	}
+	return mux
 }
 
 // loadOrCreateSubjectKey reads the HMAC key for data subjects (hex text),

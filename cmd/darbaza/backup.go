@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/registry"
+)
+
+const backupUsage = `Usage: darbaza backup [--data DIR] --out DIR
+
+Copies the registry (registry.db), the access log (accesslog.db) and the keys
+(keys/) into a new folder, consistently: each store as of one moment.
+
+While the server runs, the copies come from it through DATA/admin.sock (only
+the server's OS user may use that socket) and requests go on meanwhile.
+When it is stopped, the files are read directly.
+
+The copy is a complete data folder: 'darbaza audit verify --data OUT' checks
+its access log; 'darbaza serve' with data_dir pointing at it restores it.
+The keys are secret: keep the backup where the adapter key may be.
+
+Flags:
+`
+
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, backupUsage); fl.PrintDefaults() }
+	dataDir := fl.String("data", "./data", "the server's data folder")
+	out := fl.String("out", "", "folder to create for the copy (must not exist)")
+	if err := fl.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if *out == "" || fl.NArg() > 0 {
+		fl.Usage()
+		return 2
+	}
+	if err := os.Mkdir(*out, 0o700); err != nil {
+		fmt.Fprintln(stderr, "darbaza backup:", err)
+		return 2
+	}
+	hot, err := backupStores(ctx, *dataDir, *out)
+	if err == nil {
+		err = copyKeys(filepath.Join(*dataDir, "keys"), filepath.Join(*out, "keys"))
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza backup:", err)
+		return 1
+	}
+	how := "from the stopped server's files"
+	if hot {
+		how = "from the running server"
+	}
+	fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", *dataDir, *out, how)
+	return 0
+}
+
+// backupStores copies both stores into out, from the running server if its
+// admin socket answers, else from the files. It reports which.
+func backupStores(ctx context.Context, dataDir, out string) (hot bool, err error) {
+	sock := filepath.Join(dataDir, adminSocket)
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, "unix", sock)
+		},
+	}}
+	for i, name := range []string{"registry.db", "accesslog.db"} {
+		err := writeFileAtomic(filepath.Join(out, name), func(w io.Writer) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://admin/backup/"+name, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("server answered %s", resp.Status)
+			}
+			_, err = io.Copy(w, resp.Body)
+			return err
+		})
+		var opErr *net.OpError
+		if i == 0 && errors.As(err, &opErr) {
+			return false, backupFiles(ctx, dataDir, out) // no server listening
+		}
+		if err != nil {
+			return true, fmt.Errorf("%s from the running server: %w", name, err)
+		}
+	}
+	return true, checkCopies(out)
+}
+
+// backupFiles copies the stores of a stopped server.
+func backupFiles(ctx context.Context, dataDir, out string) error {
+	store, err := registry.Open(filepath.Join(dataDir, "registry.db"), registry.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := writeFileAtomic(filepath.Join(out, "registry.db"), func(w io.Writer) error {
+		_, err := store.Backup(ctx, w)
+		return err
+	}); err != nil {
+		return err
+	}
+	log, err := accesslog.OpenReader(filepath.Join(dataDir, "accesslog.db"), 0)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	if err := writeFileAtomic(filepath.Join(out, "accesslog.db"), func(w io.Writer) error {
+		_, err := log.Backup(ctx, w)
+		return err
+	}); err != nil {
+		return err
+	}
+	return checkCopies(out)
+}
+
+// checkCopies opens both copies, so a copy cut short is caught now.
+func checkCopies(out string) error {
+	store, err := registry.Open(filepath.Join(out, "registry.db"), registry.Options{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("the registry copy does not open: %w", err)
+	}
+	store.Close()
+	log, err := accesslog.OpenReader(filepath.Join(out, "accesslog.db"), 0)
+	if err != nil {
+		return fmt.Errorf("the access log copy does not open: %w", err)
+	}
+	return log.Close()
+}
+
+// writeFileAtomic writes path through a synced temporary file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp := path + ".part"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// copyKeys copies the files of the keys folder, keeping them private.
+func copyKeys(from, to string) error {
+	entries, err := os.ReadDir(from)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Mkdir(to, 0o700); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
