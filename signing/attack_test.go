@@ -43,11 +43,6 @@ func find(tb testing.TB, doc *etree.Document, ns, local string) *etree.Element {
 	return el
 }
 
-func soapEl(tag string) *etree.Element {
-	el := etree.NewElement("soapenv:" + tag)
-	return el
-}
-
 // requiredParts is what the server requires to be covered: the Envelope's own
 // Body and every X-Road header.
 func requiredParts(tb testing.TB, doc *etree.Document) []*etree.Element {

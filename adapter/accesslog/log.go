@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Defaults for the zero values of Options.
@@ -177,7 +178,7 @@ func validateOptions(o *Options) error {
 // openBolt opens the bbolt file, mapping a lock timeout to ErrLocked.
 func openBolt(path string, readOnly bool, timeout time.Duration) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, timeout)
 	}
 	if err != nil {
