@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"sync/atomic"
 	"testing"
@@ -15,14 +16,16 @@ import (
 // pipeline: decode, verify, replay check, lookup, response signing and a
 // durable access-log append (fsync, shared by concurrent requests). The
 // requests are signed before the timer starts, each with its own id.
+// callers counts concurrent goroutines (SetParallelism times GOMAXPROCS).
 func BenchmarkPipeline(b *testing.B) {
-	for _, par := range []int{1, 16} {
-		b.Run(fmt.Sprintf("callers=%d", par), func(b *testing.B) {
+	for _, par := range []int{1, 8, 32} {
+		callers := par * runtime.GOMAXPROCS(0)
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			hs := newHarness(b)
 			sample := readSample(b, "../testdata/requests/getPerson-found.xml")
 			reqs := make([][]byte, b.N)
 			for i := range reqs {
-				raw := bytes.Replace(sample, []byte("841f4b25-9f76-5883-b70f-59fe1b918472"), fmt.Appendf(nil, "bench-%d-%d", par, i), 1)
+				raw := bytes.Replace(sample, []byte("841f4b25-9f76-5883-b70f-59fe1b918472"), fmt.Appendf(nil, "bench-%d-%d", callers, i), 1)
 				reqs[i] = hs.sign(raw, portal)
 			}
 			lat := make([]time.Duration, b.N)
