@@ -74,48 +74,10 @@ func attackKey(tb testing.TB, name, cn string) keyPair {
 // body limit of attackMaxBytes.
 func newAttackHarness(tb testing.TB) *harness {
 	tb.Helper()
-	hs := &harness{tb: tb, keys: map[string]keyPair{
+	return newHarnessFrom(tb, map[string]keyPair{
 		portal:  attackKey(tb, "attacker-portal", portal),
 		sanarip: attackKey(tb, "attacker-sanarip", sanarip),
-	}}
-	hs.adapter = newKeyPair(tb, "central-server/GOV/70000001/population-registry")
-	trust := signing.NewTrustStore()
-	trust.Add(portal, hs.keys[portal].cert, false)
-	trust.Add(sanarip, hs.keys[sanarip].cert, false)
-	clock := func() time.Time { return testNow }
-	var err error
-	hs.log, err = accesslog.Open(accesslog.Options{
-		Path:        filepath.Join(tb.TempDir(), "accesslog.db"),
-		Signer:      hs.adapter.key,
-		Certificate: hs.adapter.cert,
-		SubjectKey:  bytes.Repeat([]byte{7}, 32),
-		Now:         clock,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { hs.log.Close() })
-	store := openRegistry(tb)
-	provider, _ := soap.ParseClientID("central-server/GOV/70000001/population-registry")
-	catalog := adapter.NewCatalog(adapter.RegistryServices(store, hs.log, clock)...)
-	members := adapter.NewMembers(map[string][]string{
-		portal:  {"getPerson", "getRegistration", "getAccessHistory"},
-		sanarip: {"getPerson", "getRegistration", "getDwellingResidents"},
-	})
-	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
-	hs.handler = adapter.New(adapter.Options{
-		Provider: provider,
-		Limits:   soap.Limits{MaxBytes: attackMaxBytes},
-		Catalog:  catalog,
-		Members:  members,
-		Log:      hs.log,
-		Verifier: &signing.Policy{Trust: trust, Now: clock},
-		Signer:   &signing.Signer{Key: hs.adapter.key, Certificate: hs.adapter.cert, Now: clock},
-		Replay:   adapter.NewReplayCache(30 * time.Minute),
-		Now:      clock,
-		NewID:    func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", hs.ids.Add(1)) },
-	})
-	return hs
+	}, func(o *adapter.Options) { o.Limits = soap.Limits{MaxBytes: attackMaxBytes} })
 }
 
 // lastRecord is the newest access-log record.

@@ -96,17 +96,27 @@ func newHarness(tb testing.TB) *harness {
 // newHarnessWith lets a test change the handler's options before use.
 func newHarnessWith(tb testing.TB, change func(*adapter.Options)) *harness {
 	tb.Helper()
-	hs := &harness{tb: tb, keys: map[string]keyPair{}}
+	keys := map[string]keyPair{}
+	for _, m := range []string{portal, sanarip, stranger} {
+		keys[m] = newKeyPair(tb, m)
+	}
+	return newHarnessFrom(tb, keys, change)
+}
+
+// newHarnessFrom wires a harness whose members sign with keys; every key
+// but the stranger's is bound to its member.
+func newHarnessFrom(tb testing.TB, keys map[string]keyPair, change func(*adapter.Options)) *harness {
+	tb.Helper()
+	hs := &harness{tb: tb, keys: keys}
 	hs.adapter = newKeyPair(tb, "central-server/GOV/70000001/population-registry")
 	trust := signing.NewTrustStore()
 	rights := map[string][]string{
 		portal:  {"getPerson", "getRegistration", "getAccessHistory"},
 		sanarip: {"getPerson", "getRegistration", "getDwellingResidents"},
 	}
-	for _, m := range []string{portal, sanarip, stranger} {
-		hs.keys[m] = newKeyPair(tb, m)
+	for m, kp := range keys {
 		if m != stranger {
-			trust.Add(m, hs.keys[m].cert, false)
+			trust.Add(m, kp.cert, false)
 		}
 	}
 	clock := func() time.Time { return testNow }
