@@ -1,13 +1,18 @@
 package adapter_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -29,5 +34,33 @@ func TestAnswersAreWithheldWhenTheAccessLogFails(t *testing.T) {
 	}
 	if strings.Contains(string(r.raw), "Асанов") || strings.Contains(string(r.raw), "<person>") {
 		t.Errorf("the answer leaked although its access could not be recorded:\n%s", r.raw)
+	}
+}
+
+// failingRegistry fails the way a corrupt store does: quoting the key.
+type failingRegistry struct{ adapter.Registry }
+
+func (failingRegistry) Person(_ context.Context, pin string) (registry.Person, error) {
+	return registry.Person{}, fmt.Errorf("%w: index entry %q", registry.ErrCorrupt, pin+"RG-00000001")
+}
+
+func TestInternalErrorsReachNeitherCallerNorLogWithAPIN(t *testing.T) {
+	var logs bytes.Buffer
+	hs := newHarnessWith(t, func(o *adapter.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+		o.Catalog = adapter.NewCatalog(adapter.RegistryServices(failingRegistry{}, o.Log.(adapter.History), o.Now)...)
+	})
+	r := hs.send(hs.sign(readSample(t, "../testdata/requests/getPerson-found.xml"), portal))
+	if r.faultCode() != soap.CodeInternalError {
+		t.Fatalf("fault %q, want %s", r.faultCode(), soap.CodeInternalError)
+	}
+	if strings.Contains(string(r.raw), demo.PINFound+"RG") || strings.Contains(string(r.raw), "index entry") {
+		t.Errorf("internal detail reached the caller:\n%s", r.raw)
+	}
+	if !strings.Contains(logs.String(), "index entry") {
+		t.Fatalf("the internal error was not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), demo.PINFound) {
+		t.Errorf("a raw PIN reached the application log:\n%s", logs.String())
 	}
 }

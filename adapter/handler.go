@@ -231,7 +231,7 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	}
 	// The record must be durable even if the caller has gone away.
 	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), *e); err != nil {
-		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", err)
+		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", h.redact(err))
 		out, _ = soap.NewFault(nil, soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", e.ID).Bytes()
 		e.Outcome = soap.CodeLogUnavailable
 	}
@@ -257,8 +257,14 @@ func (h *Handler) fault(e *accesslog.Entry, env *soap.Envelope, err error) *soap
 		lvl = slog.LevelError
 	}
 	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", e.ID, "code", f.code,
-		"client", e.Client, "service", e.Service, "err", err)
+		"client", e.Client, "service", e.Service, "err", h.redact(err))
 	return soap.NewFault(env, f.code, f.reason, e.ID)
+}
+
+// redact is err's text for the application log, with every PIN-shaped
+// number pseudonymized as in the access log: a store error may quote a key.
+func (h *Handler) redact(err error) string {
+	return redactPINs(err.Error(), h.opt.Log.SubjectID)
 }
 
 func checkContentType(v string) error {
