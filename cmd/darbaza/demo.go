@@ -31,7 +31,6 @@ var demoMembers = []struct {
 func prepareDemo(dir string, stdout io.Writer) (string, error) {
 	configPath := filepath.Join(dir, "darbaza.yaml")
 	if _, err := os.Stat(configPath); err == nil {
-		printDemoHint(stdout, dir)
 		return configPath, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
@@ -57,7 +56,6 @@ func prepareDemo(dir string, stdout io.Writer) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(stdout, "darbaza: prepared the demo setup in %s (keys, member certificates, %s)\n", dir, configPath)
-	printDemoHint(stdout, dir)
 	return configPath, nil
 }
 
@@ -76,11 +74,12 @@ func makeKeyPair(base, commonName string, now time.Time) error {
 	return signing.WriteCertPEM(base+".crt", cert)
 }
 
-func printDemoHint(stdout io.Writer, dir string) {
+// printDemoHint shows a working command that sends a signed demo request.
+func printDemoHint(stdout io.Writer, dir, url string) {
 	fmt.Fprintf(stdout, `darbaza: try it from another terminal:
-  bin/darbaza send --url http://127.0.0.1:8080/ --key %[1]s/members/portal.key --cert %[1]s/members/portal.crt \
+  bin/darbaza send --url %[2]s --key %[1]s/members/portal.key --cert %[1]s/members/portal.crt \
       --server-cert %[1]s/data/keys/adapter.crt testdata/requests/getPerson-found.xml
-`, dir)
+`, dir, url)
 }
 
 // demoConfig is the head of the demo config; it documents every field.

@@ -83,6 +83,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "darbaza serve:", err)
 		return 1
 	}
+	if *demoMode {
+		srv.onServing = func(url string) { printDemoHint(stdout, *demoDir, url) }
+	}
 	if err := srv.run(ctx, stdout); err != nil {
 		logger.Error("server stopped with an error", "err", err)
 		return 1
@@ -106,6 +109,8 @@ type server struct {
 	http     *http.Server
 	admin    *http.Server // backups, on a Unix socket in the data folder
 	stopping atomic.Bool
+	// onServing, if set, is told the URL once the server listens.
+	onServing func(url string)
 }
 
 // newServer wires everything from cfg. It is the one place dependencies
@@ -281,7 +286,11 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	} else {
 		go func() { _ = s.admin.Serve(adminLn) }()
 	}
-	fmt.Fprintf(stdout, "darbaza: serving on %s://%s/\n", scheme, ln.Addr())
+	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
+	fmt.Fprintf(stdout, "darbaza: serving on %s\n", url)
+	if s.onServing != nil {
+		s.onServing(url)
+	}
 	s.logger.Info("serving", "addr", ln.Addr().String(), "tls", scheme == "https")
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
