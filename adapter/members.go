@@ -13,12 +13,6 @@ func NewMembers(rights map[string][]string) *Members {
 	return &Members{rights: rights}
 }
 
-// Known reports whether client is a listed member.
-func (m *Members) Known(client string) bool {
-	_, ok := m.rights[client]
-	return ok
-}
-
 // Allowed reports whether client may call service.
 func (m *Members) Allowed(client, service string) bool {
 	list, ok := m.rights[client]

@@ -48,10 +48,3 @@ func (c *ReplayCache) Claim(client, id string, now time.Time) error {
 	}
 	return nil
 }
-
-// Len is the number of pairs remembered.
-func (c *ReplayCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen)
-}
