@@ -72,8 +72,15 @@ func answer(p *etree.Element, code string, subjects ...string) Result {
 	return Result{Payload: p, Outcome: code, Subjects: subjects}
 }
 
-// pinArgument reads the required pin element and checks its format; a bad
-// PIN is a business answer, a missing element a malformed request.
+// refuse answers with a business refusal: its code and both messages.
+func refuse(p *etree.Element, code string, subjects ...string) Result {
+	addResult(p, code)
+	return answer(p, code, subjects...)
+}
+
+// pinArgument reads the required pin element and checks its format. A
+// missing element is a malformed request (err); a malformed PIN is a
+// business answer (valid is false).
 func pinArgument(call *Call, now time.Time) (pin string, valid bool, err error) {
 	pin, ok := call.Text("pin")
 	if !ok {
@@ -186,14 +193,15 @@ func RegistryServices(reg Registry, hist History, now func() time.Time) []*Servi
 func getPerson(ctx context.Context, reg Registry, call *Call, now time.Time) (Result, error) {
 	p := newPayload(call)
 	pin, valid, err := pinArgument(call, now)
-	if err != nil || !valid {
-		addResult(p, OutcomeInvalidPIN)
-		return answer(p, OutcomeInvalidPIN), err
+	if err != nil {
+		return Result{}, err
+	}
+	if !valid {
+		return refuse(p, OutcomeInvalidPIN), nil
 	}
 	person, err := reg.Person(ctx, pin)
 	if errors.Is(err, registry.ErrNotFound) {
-		addResult(p, OutcomePersonNotFound)
-		return answer(p, OutcomePersonNotFound, pin), nil
+		return refuse(p, OutcomePersonNotFound, pin), nil
 	}
 	if err != nil {
 		return Result{Subjects: []string{pin}}, fmt.Errorf("getPerson: %w", err)
@@ -221,14 +229,15 @@ func getPerson(ctx context.Context, reg Registry, call *Call, now time.Time) (Re
 func getRegistration(ctx context.Context, reg Registry, call *Call, now time.Time) (Result, error) {
 	p := newPayload(call)
 	pin, valid, err := pinArgument(call, now)
-	if err != nil || !valid {
-		addResult(p, OutcomeInvalidPIN)
-		return answer(p, OutcomeInvalidPIN), err
+	if err != nil {
+		return Result{}, err
+	}
+	if !valid {
+		return refuse(p, OutcomeInvalidPIN), nil
 	}
 	view, err := reg.Registrations(ctx, pin)
 	if errors.Is(err, registry.ErrNotFound) {
-		addResult(p, OutcomePersonNotFound)
-		return answer(p, OutcomePersonNotFound, pin), nil
+		return refuse(p, OutcomePersonNotFound, pin), nil
 	}
 	if err != nil {
 		return Result{Subjects: []string{pin}}, fmt.Errorf("getRegistration: %w", err)
@@ -281,13 +290,11 @@ func getDwellingResidents(ctx context.Context, reg Registry, call *Call) (Result
 		return Result{}, BadRequest("missing element dwellingId")
 	}
 	if registry.ValidID(id) != nil {
-		addResult(p, OutcomeInvalidDwellingID)
-		return answer(p, OutcomeInvalidDwellingID), nil
+		return refuse(p, OutcomeInvalidDwellingID), nil
 	}
 	dr, err := reg.DwellingResidents(ctx, id)
 	if errors.Is(err, registry.ErrNotFound) {
-		addResult(p, OutcomeDwellingNotFound)
-		return answer(p, OutcomeDwellingNotFound), nil
+		return refuse(p, OutcomeDwellingNotFound), nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("getDwellingResidents: %w", err)
@@ -318,9 +325,11 @@ const historyPageMax = 100
 func getAccessHistory(ctx context.Context, hist History, call *Call, now time.Time) (Result, error) {
 	p := newPayload(call)
 	pin, valid, err := pinArgument(call, now)
-	if err != nil || !valid {
-		addResult(p, OutcomeInvalidPIN)
-		return answer(p, OutcomeInvalidPIN), err
+	if err != nil {
+		return Result{}, err
+	}
+	if !valid {
+		return refuse(p, OutcomeInvalidPIN), nil
 	}
 	limit := 20
 	if s, ok := call.Text("limit"); ok {
@@ -333,8 +342,7 @@ func getAccessHistory(ctx context.Context, hist History, call *Call, now time.Ti
 	cursor, _ := call.Text("cursor")
 	recs, next, err := hist.History(ctx, pin, cursor, limit)
 	if errors.Is(err, accesslog.ErrInvalidArgument) {
-		addResult(p, OutcomeInvalidCursor)
-		return answer(p, OutcomeInvalidCursor, pin), nil
+		return refuse(p, OutcomeInvalidCursor, pin), nil
 	}
 	if err != nil {
 		return Result{Subjects: []string{pin}}, fmt.Errorf("getAccessHistory: %w", err)
