@@ -56,7 +56,7 @@ func (m *Message) echo(req *Envelope) {
 			echo.CreateElement("repr:partyCode").SetText(h.RepresentedParty.Code)
 		default:
 			echo = etree.NewElement("xrd:" + el.Tag)
-			echo.SetText(map[string]string{"id": h.ID, "userId": h.UserID, "issue": h.Issue, "protocolVersion": h.ProtocolVersion}[el.Tag])
+			echo.SetText(h.text(el.Tag))
 		}
 		header.AddChild(echo)
 		m.Covered = append(m.Covered, echo)
@@ -66,6 +66,21 @@ func (m *Message) echo(req *Envelope) {
 	rh.CreateAttr("algorithmId", AlgSHA512)
 	rh.SetText(base64.StdEncoding.EncodeToString(sum[:]))
 	m.Covered = append(m.Covered, rh)
+}
+
+// text is the value of a text-only X-Road header field.
+func (h *Headers) text(field string) string {
+	switch field {
+	case "id":
+		return h.ID
+	case "userId":
+		return h.UserID
+	case "issue":
+		return h.Issue
+	case "protocolVersion":
+		return h.ProtocolVersion
+	}
+	return ""
 }
 
 // NewFault builds a SOAP 1.1 fault. detail, the access-log record id, goes
