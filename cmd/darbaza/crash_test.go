@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,14 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
 )
 
-// signedSample returns getPerson-found signed by the demo portal with id.
-func signedSample(tb testing.TB, s *testServer, id string) []byte {
+// signedSample returns getPerson-found signed by the demo portal, with a
+// fresh message id, as 'darbaza sign --new-id' makes it.
+func signedSample(tb testing.TB, s *testServer) []byte {
 	tb.Helper()
-	key, cert, err := signing.LoadKeyPair(s.member("portal"))
+	signer, err := loadSigner(s.member("portal"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -28,21 +27,7 @@ func signedSample(tb testing.TB, s *testServer, id string) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	doc, err := soap.ParseXML(raw, soap.Limits{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := signing.SetMessageID(doc, id); err != nil {
-		tb.Fatal(err)
-	}
-	parts, err := signing.SignedParts(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := (&signing.Signer{Key: key, Certificate: cert}).Sign(doc, parts); err != nil {
-		tb.Fatal(err)
-	}
-	out, err := doc.WriteToBytes()
+	out, err := signRequest(signer, raw, true)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -72,8 +57,8 @@ func TestKillDuringLoadLosesNoAnsweredRecord(t *testing.T) {
 	const callers, perCaller = 8, 40
 	requests := make([][][]byte, callers)
 	for c := range requests {
-		for i := range perCaller {
-			requests[c] = append(requests[c], signedSample(t, s, fmt.Sprintf("crash-%d-%d", c, i)))
+		for range perCaller {
+			requests[c] = append(requests[c], signedSample(t, s))
 		}
 	}
 	var (

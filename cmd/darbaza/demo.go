@@ -41,12 +41,13 @@ func prepareDemo(dir string, stdout io.Writer) (string, error) {
 		}
 	}
 	now := time.Now()
-	if err := makeKeyPair(filepath.Join(dir, "data/keys/adapter"), "central-server/GOV/70000001/population-registry", now); err != nil {
+	const validFor = 2 * 365 * 24 * time.Hour
+	if _, err := writeKeyPair(filepath.Join(dir, "data/keys/adapter"), signing.KeyECDSAP256, "central-server/GOV/70000001/population-registry", validFor, now); err != nil {
 		return "", err
 	}
 	var members strings.Builder
 	for _, m := range demoMembers {
-		if err := makeKeyPair(filepath.Join(dir, "members", m.name), m.id, now); err != nil {
+		if _, err := writeKeyPair(filepath.Join(dir, "members", m.name), signing.KeyECDSAP256, m.id, validFor, now); err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&members, "  - id: %s\n    certificates: [members/%s.crt]\n    services: [%s]\n",
@@ -57,21 +58,6 @@ func prepareDemo(dir string, stdout io.Writer) (string, error) {
 	}
 	fmt.Fprintf(stdout, "darbaza: prepared the demo setup in %s (keys, member certificates, %s)\n", dir, configPath)
 	return configPath, nil
-}
-
-func makeKeyPair(base, commonName string, now time.Time) error {
-	key, err := signing.GenerateKey("ecdsa-p256")
-	if err != nil {
-		return err
-	}
-	cert, err := signing.SelfSignedCertificate(key, commonName, 2*365*24*time.Hour, now)
-	if err != nil {
-		return err
-	}
-	if err := signing.WriteKeyPEM(base+".key", key); err != nil {
-		return err
-	}
-	return signing.WriteCertPEM(base+".crt", cert)
 }
 
 // printDemoHint shows a working command that sends a signed demo request.

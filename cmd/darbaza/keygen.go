@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,29 +66,13 @@ func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return 1
 		}
 	}
-	key, err := signing.GenerateKey(*kind)
-	if err != nil {
-		fmt.Fprintln(stderr, "darbaza keygen:", err)
-		return 2
-	}
-	cert, err := signing.SelfSignedCertificate(key, *cn, time.Duration(*days)*24*time.Hour, time.Now())
-	if err != nil {
-		fmt.Fprintln(stderr, "darbaza keygen:", err)
-		return 1
-	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fmt.Fprintln(stderr, "darbaza keygen:", err)
 		return 1
 	}
-	if err := signing.WriteKeyPEM(keyPath, key); err != nil {
+	cert, err := writeKeyPair(filepath.Join(*out, *name), *kind, *cn, time.Duration(*days)*24*time.Hour, time.Now())
+	if err != nil {
 		fmt.Fprintln(stderr, "darbaza keygen:", err)
-		return 1
-	}
-	if err := signing.WriteCertPEM(certPath, cert); err != nil {
-		fmt.Fprintln(stderr, "darbaza keygen:", err)
-		if !errors.Is(err, signing.ErrExists) {
-			os.Remove(keyPath)
-		}
 		return 1
 	}
 	id := *member
@@ -104,4 +89,29 @@ func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fmt.Fprintf(stdout, "For a caller, add to the members of Darbaza's config file:\n\n")
 	fmt.Fprintf(stdout, "members:\n  - id: %s\n    certificates: [%s]\n    services: [getPerson]  # the service codes it may call\n", id, abs)
 	return 0
+}
+
+// writeKeyPair makes a key of kind and a self-signed certificate for cn,
+// valid from now for validFor, and writes them to base.key (0600) and
+// base.crt. Neither file may exist; if the certificate cannot be written,
+// the key is removed again.
+func writeKeyPair(base, kind, cn string, validFor time.Duration, now time.Time) (*x509.Certificate, error) {
+	key, err := signing.GenerateKey(kind)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := signing.SelfSignedCertificate(key, cn, validFor, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := signing.WriteKeyPEM(base+".key", key); err != nil {
+		return nil, err
+	}
+	if err := signing.WriteCertPEM(base+".crt", cert); err != nil {
+		if !errors.Is(err, signing.ErrExists) {
+			os.Remove(base + ".key")
+		}
+		return nil, err
+	}
+	return cert, nil
 }
