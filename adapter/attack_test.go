@@ -306,10 +306,7 @@ var attackFiles = []attackFile{
 			w := find(g.tb, env, "Header").CreateElement("w:Wrapper")
 			w.CreateAttr("xmlns:w", "urn:attack:wrapper")
 			w.AddChild(body)
-			forged := env.CreateElement("SOAP-ENV:Body")
-			p := forged.CreateElement("reg:getPerson")
-			p.CreateAttr("xmlns:reg", "http://population.tunduk.kg/registry/v1")
-			p.CreateElement("reg:pin").SetText("10101199000015")
+			forgedBody(env)
 			return g.bytes(doc)
 		}},
 	{"header-wrapping", adapter.CodeUnsignedElement, "The signed xrd:userId is moved into a wrapper header and an unsigned xrd:userId naming someone else takes its place.",
@@ -330,10 +327,7 @@ var attackFiles = []attackFile{
 	{"second-body", soap.CodeInvalidSoap, "A second, unsigned soap:Body asking for another PIN follows the signed one.",
 		func(g *generator) []byte {
 			doc := g.signed()
-			forged := doc.Root().CreateElement("SOAP-ENV:Body")
-			p := forged.CreateElement("reg:getPerson")
-			p.CreateAttr("xmlns:reg", "http://population.tunduk.kg/registry/v1")
-			p.CreateElement("reg:pin").SetText("10101199000015")
+			forgedBody(doc.Root())
 			return g.bytes(doc)
 		}},
 	{"duplicate-id", adapter.CodeDuplicateID, "The signed Body's wsu:Id is also put on an element inside the Body, so the reference is ambiguous.",
@@ -511,4 +505,12 @@ func TestAttackCorpusIsCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// forgedBody appends to env an unsigned soap:Body asking for another
+// person than the signed one.
+func forgedBody(env *etree.Element) {
+	p := env.CreateElement("SOAP-ENV:Body").CreateElement("reg:getPerson")
+	p.CreateAttr("xmlns:reg", "http://population.tunduk.kg/registry/v1")
+	p.CreateElement("reg:pin").SetText("10101199000015")
 }
