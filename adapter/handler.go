@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -52,9 +51,9 @@ type Options struct {
 	Log      AccessLog
 	Verifier Verifier
 	Signer   Signer
-	// TrustedProxies holds SHA-256 fingerprints of TLS client certificates
-	// allowed to send unsigned requests; nil means none.
-	TrustedProxies map[[32]byte]bool
+	// TrustedProxies holds the signing.Fingerprint of each TLS client
+	// certificate allowed to send unsigned requests; nil means none.
+	TrustedProxies map[string]bool
 	Replay         *ReplayCache
 	Metrics        *Metrics         // nil means no metrics
 	MaxInFlight    int              // 0 means unlimited
@@ -192,7 +191,7 @@ func (h *Handler) fromTrustedProxy(conn *tls.ConnectionState) bool {
 	if conn == nil || len(conn.PeerCertificates) == 0 || len(conn.VerifiedChains) == 0 {
 		return false
 	}
-	return h.opt.TrustedProxies[Fingerprint(conn.PeerCertificates[0])]
+	return h.opt.TrustedProxies[signing.Fingerprint(conn.PeerCertificates[0])]
 }
 
 // route finds the service a request names, refusing services of another provider.
@@ -280,6 +279,3 @@ func checkContentType(v string) error {
 func isFault(outcome string) bool {
 	return strings.HasPrefix(outcome, "Client.") || strings.HasPrefix(outcome, "Server.")
 }
-
-// Fingerprint is the SHA-256 of a certificate's DER bytes, the key of Options.TrustedProxies.
-func Fingerprint(c *x509.Certificate) [32]byte { return sha256.Sum256(c.Raw) }

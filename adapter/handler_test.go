@@ -444,6 +444,9 @@ func TestEveryRequestLeavesOneRecord(t *testing.T) {
 	if first.Client != portal || first.Service != "getPerson" || first.MessageID == "" || first.SignerCert == "" || len(first.Subjects) != 1 {
 		t.Errorf("first record lacks facts: %+v", first)
 	}
+	if first.SignerCert != accesslog.CertFingerprint(hs.keys[portal].cert) {
+		t.Errorf("signer fingerprint %s is not the access log's form of the portal certificate", first.SignerCert)
+	}
 	if first.Subjects[0] == demo.PINFound || strings.Contains(fmt.Sprint(first), demo.PINFound) {
 		t.Errorf("a raw PIN reached the access log: %+v", first)
 	}

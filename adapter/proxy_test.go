@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/darbaza/darbaza/adapter"
+	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -27,7 +28,7 @@ func TestTrustedProxyMaySendUnsigned(t *testing.T) {
 	other := newKeyPair(t, "somebody-else")
 	serverKey := newKeyPair(t, "127.0.0.1")
 	hs := newHarnessWith(t, func(o *adapter.Options) {
-		o.TrustedProxies = map[[32]byte]bool{adapter.Fingerprint(proxy.cert): true}
+		o.TrustedProxies = map[string]bool{signing.Fingerprint(proxy.cert): true}
 	})
 	pool := x509.NewCertPool()
 	pool.AddCert(proxy.cert)

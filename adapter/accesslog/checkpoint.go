@@ -51,7 +51,9 @@ func (c *Checkpoint) signedBytes() []byte {
 }
 
 // CertFingerprint returns the lower-case hex SHA-256 of cert's DER, the
-// form checkpoints and Entry.SignerCert use.
+// form checkpoints and Entry.SignerCert use. It is the value of
+// signing.Fingerprint, defined here too because it is part of this log's
+// stored format, which must not change with another package.
 func CertFingerprint(cert *x509.Certificate) string {
 	sum := sha256.Sum256(cert.Raw)
 	return hex.EncodeToString(sum[:])

@@ -401,8 +401,8 @@ func loadDemo(ctx context.Context, store *registry.Store, logger *slog.Logger) e
 
 // loadProxies reads the trusted proxies' certificates: their fingerprints
 // and a pool to verify TLS client certificates against.
-func loadProxies(paths []string) (map[[32]byte]bool, *x509.CertPool, error) {
-	set := map[[32]byte]bool{}
+func loadProxies(paths []string) (map[string]bool, *x509.CertPool, error) {
+	set := map[string]bool{}
 	pool := x509.NewCertPool()
 	for i, p := range paths {
 		certs, err := signing.LoadCertificates(p)
@@ -410,7 +410,7 @@ func loadProxies(paths []string) (map[[32]byte]bool, *x509.CertPool, error) {
 			return nil, nil, fmt.Errorf("%w: trusted_proxies[%d]: %w", config.ErrInvalid, i, err)
 		}
 		for _, c := range certs {
-			set[adapter.Fingerprint(c)] = true
+			set[signing.Fingerprint(c)] = true
 			pool.AddCert(c)
 		}
 	}
