@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -118,27 +119,42 @@ const walkChunk = 1024
 // fromCP in one merged order: a checkpoint comes right after the record it
 // covers (checkpoints beyond the last record come last). It stops at the
 // first error, from decoding or from a callback. Either callback may be nil.
+//
+// walk reads in chunks of walkChunk items, one read transaction each, so a
+// long walk does not hold up appends. It reaches at least the last record
+// and checkpoint that were stored when it started; stopping short of them
+// for any reason but an error from a callback is an error (errWalkShort),
+// never a silent success.
 func walk(db *bolt.DB, fromRec, fromCP uint64, onRecord func(Record) error, onCheckpoint func(Checkpoint) error) error {
-	nextRec, nextCP := fromRec, fromCP
-	recDone, cpDone := false, onCheckpoint == nil
-	for !recDone || !cpDone {
+	recs := cursorState{next: fromRec}
+	cps := cursorState{next: fromCP, done: onCheckpoint == nil}
+	if err := db.View(func(tx *bolt.Tx) error {
+		recs.target(tx.Bucket(bucketRecords))
+		if !cps.done {
+			cps.target(tx.Bucket(bucketCheckpoints))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for !recs.done || !cps.done {
 		err := db.View(func(tx *bolt.Tx) error {
 			rc := tx.Bucket(bucketRecords).Cursor()
 			cc := tx.Bucket(bucketCheckpoints).Cursor()
-			rk, rv := rc.Seek(seqKey(nextRec))
-			ck, cv := cc.Seek(seqKey(nextCP))
+			rk, rv := recs.seek(rc)
+			ck, cv := cps.seek(cc)
 			for n := 0; n < walkChunk; n++ {
 				if rk == nil {
-					recDone = true
+					recs.done = true
 				}
 				if ck == nil {
-					cpDone = true
+					cps.done = true
 				}
-				if recDone && cpDone {
+				if recs.done && cps.done {
 					return nil
 				}
 				// Emit the checkpoint first when it covers a record before rk.
-				if !cpDone && (recDone || string(ck) < string(rk)) {
+				if !cps.done && (recs.done || string(ck) < string(rk)) {
 					c, err := decodeStoredCheckpoint(ck, cv)
 					if err != nil {
 						return err
@@ -146,7 +162,7 @@ func walk(db *bolt.DB, fromRec, fromCP uint64, onRecord func(Record) error, onCh
 					if err := onCheckpoint(c); err != nil {
 						return err
 					}
-					nextCP = c.Seq + 1
+					cps.visited(c.Seq)
 					ck, cv = cc.Next()
 					continue
 				}
@@ -159,7 +175,7 @@ func walk(db *bolt.DB, fromRec, fromCP uint64, onRecord func(Record) error, onCh
 						return err
 					}
 				}
-				nextRec = r.Seq + 1
+				recs.visited(r.Seq)
 				rk, rv = rc.Next()
 			}
 			return nil
@@ -167,10 +183,61 @@ func walk(db *bolt.DB, fromRec, fromCP uint64, onRecord func(Record) error, onCh
 		if err != nil {
 			return err
 		}
-		if nextRec == 0 || (nextCP == 0 && !cpDone) {
-			// Sequence number overflow: nothing can follow.
-			return nil
+	}
+	if err := recs.short("record"); err != nil {
+		return err
+	}
+	return cps.short("checkpoint")
+}
+
+// errWalkShort reports a walk that ended before the last item that was
+// stored when it began.
+var errWalkShort = errors.New("accesslog: read ended before the last stored item")
+
+// cursorState is walk's position in one bucket of sequence-number keys.
+type cursorState struct {
+	next    uint64 // the first key not yet visited
+	done    bool   // nothing more to visit
+	last    uint64 // the bucket's last key when the walk began
+	hasLast bool   // the bucket held a key >= next when the walk began
+	seen    bool   // at least one item was visited
+	reached uint64 // the last key visited, if seen
+}
+
+// target records the bucket's last key, the least the walk must reach.
+func (c *cursorState) target(b *bolt.Bucket) {
+	if k, _ := b.Cursor().Last(); len(k) == 8 {
+		c.last = binary.BigEndian.Uint64(k)
+		c.hasLast = c.last >= c.next
+	}
+}
+
+// seek positions cur at the next key to visit.
+func (c *cursorState) seek(cur *bolt.Cursor) ([]byte, []byte) {
+	if c.done {
+		return nil, nil
+	}
+	return cur.Seek(seqKey(c.next))
+}
+
+// visited moves past seq. The largest sequence number ends the bucket:
+// nothing can follow it, and next must not wrap around to 0.
+func (c *cursorState) visited(seq uint64) {
+	c.seen, c.reached = true, seq
+	if seq == math.MaxUint64 {
+		c.done = true
+		return
+	}
+	c.next = seq + 1
+}
+
+// short returns errWalkShort if the walk did not reach the last key.
+func (c *cursorState) short(what string) error {
+	if c.hasLast && (!c.seen || c.reached < c.last) {
+		if !c.seen {
+			return fmt.Errorf("%w: no %s read, the last stored is %d", errWalkShort, what, c.last)
 		}
+		return fmt.Errorf("%w: the last %s read is %d, the last stored is %d", errWalkShort, what, c.reached, c.last)
 	}
 	return nil
 }
