@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/darbaza/darbaza/internal/testenv"
 )
 
 // providerMember is who signs the responses of the tests.
@@ -180,9 +182,8 @@ func TestSignRefuses(t *testing.T) {
 }
 
 func TestSignedResponseVerifiesWithXmlsec1(t *testing.T) {
-	if _, err := exec.LookPath("xmlsec1"); err != nil {
-		skipUnlessCI(t, "xmlsec1 is not on PATH (apt-get install xmlsec1): interoperability not checked")
-	}
+	_, err := exec.LookPath("xmlsec1")
+	testenv.Require(t, "xmlsec1 (apt-get install xmlsec1)", err)
 	for _, kind := range keyKinds {
 		t.Run(kind, func(t *testing.T) {
 			s := testSigner(t, kind)
@@ -239,9 +240,11 @@ func TestSignedBytesSurviveWhitespaceAndCarriageReturns(t *testing.T) {
 // (npm install xml-crypto@6 @xmldom/xmldom).
 func TestSignedResponseVerifiesWithXMLCrypto(t *testing.T) {
 	modules := os.Getenv("DARBAZA_XMLCRYPTO_NODE_PATH")
-	if _, err := exec.LookPath("node"); err != nil || modules == "" {
-		skipUnlessCI(t, "node or DARBAZA_XMLCRYPTO_NODE_PATH (node_modules with xml-crypto) missing: xml-crypto interoperability not checked")
+	_, err := exec.LookPath("node")
+	if err == nil && modules == "" {
+		err = errors.New("DARBAZA_XMLCRYPTO_NODE_PATH is empty")
 	}
+	testenv.Require(t, "node and xml-crypto (make interop-deps; DARBAZA_XMLCRYPTO_NODE_PATH names their node_modules, as make test sets it)", err)
 	for _, kind := range keyKinds {
 		t.Run(kind, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "response.xml")
@@ -262,14 +265,4 @@ func TestSignedResponseVerifiesWithXMLCrypto(t *testing.T) {
 			}
 		})
 	}
-}
-
-// skipUnlessCI skips an interoperability test whose tool is missing on a
-// developer's machine, but fails it in CI (CI=true), which installs them.
-func skipUnlessCI(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/darbaza/darbaza/internal/testenv"
 	"github.com/darbaza/darbaza/signing"
 )
 
@@ -24,7 +25,8 @@ import (
 // real binary answers, and xmlsec1 verifies every answer independently. The
 // client scripts and what an integrator adds to each are in
 // testdata/interop; `make interop-deps` installs the tools. Without a tool
-// its test is skipped, except under CI=true, where it fails.
+// its test is skipped, except under CI (set to any value), where it fails:
+// see internal/testenv.
 
 const (
 	interopDir   = "../../testdata/interop"
@@ -37,13 +39,7 @@ const (
 // requireTool skips the test when a tool is missing, or fails it under CI.
 func requireTool(tb testing.TB, what string, err error) {
 	tb.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("%s is missing under CI (make interop-deps installs it): %v", what, err)
-	}
-	tb.Skipf("%s is missing (make interop-deps installs it): %v", what, err)
+	testenv.Require(tb, what+" (make interop-deps installs it)", err)
 }
 
 func haveXmlsec1() error {
