@@ -3,14 +3,18 @@ package adapter_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,7 +33,8 @@ import (
 // The attack corpus: ../testdata/attacks/NAME.xml, each a real signed
 // message (made by TestAttackCorpusIsCurrent with -update from
 // getPerson-found.xml, signed at testNow with the throwaway keys in
-// ../testdata/attacks/keys) whose first comment is the fault it must get
+// ../testdata/attacks/keys, and compared with a fresh generation on every
+// run without -update) whose first comment is the fault it must get
 // and whose second says what it does. TestAttacksGetTheirFaults sends each
 // through a handler that trusts those keys and checks the fault and that
 // the access log recorded it.
@@ -162,12 +167,57 @@ type attackFile struct {
 }
 
 // generator builds signed messages from getPerson-found.xml at testNow.
+// Its output is a function of the sample, the committed keys and the file
+// name alone, so that the corpus can be compared byte for byte with a
+// fresh generation (TestAttackCorpusIsCurrent): the clock is fixed, the
+// wsu:Ids come from a stream seeded by the file name (fileRand), and the
+// ECDSA signatures use RFC 6979 deterministic nonces (rfc6979Key).
 type generator struct {
 	tb              testing.TB
 	portal, sanarip keyPair
 	stranger        keyPair // bound to no member
 	sample          []byte
-	name            string // of the file being made
+	name            string    // of the file being made
+	rand            io.Reader // the wsu:Id stream of the file being made
+}
+
+// fileRand is an endless byte stream determined by name:
+// SHA-256(name || counter) for counter 0, 1, 2 ... It stands in for
+// crypto/rand where the generator needs fresh-looking but reproducible ids.
+type fileRand struct {
+	name string
+	n    uint64
+	buf  []byte
+}
+
+func (r *fileRand) Read(p []byte) (int, error) {
+	for len(r.buf) < len(p) {
+		block := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(r.name), r.n))
+		r.n++
+		r.buf = append(r.buf, block[:]...)
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// rfc6979Key signs with RFC 6979 deterministic ECDSA nonces, whatever
+// randomness it is handed (crypto/ecdsa does so for a nil reader): the same
+// key and digest always give the same signature.
+type rfc6979Key struct{ *ecdsa.PrivateKey }
+
+func (k rfc6979Key) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return k.PrivateKey.Sign(nil, digest, opts)
+}
+
+// deterministic returns kp's key wrapped as an rfc6979Key.
+func (g *generator) deterministic(kp keyPair) crypto.Signer {
+	g.tb.Helper()
+	k, ok := kp.key.(*ecdsa.PrivateKey)
+	if !ok {
+		g.tb.Fatalf("attack key %T is not ECDSA", kp.key)
+	}
+	return rfc6979Key{k}
 }
 
 // doc is the sample parsed, with an xrd:id of its own so that no two files
@@ -194,7 +244,7 @@ func (g *generator) sign(doc *etree.Document, kp keyPair, now time.Time, refs []
 			g.tb.Fatal(err)
 		}
 	}
-	s := &signing.Signer{Key: kp.key, Certificate: kp.cert, Now: func() time.Time { return now }}
+	s := &signing.Signer{Key: g.deterministic(kp), Certificate: kp.cert, Now: func() time.Time { return now }, Rand: g.rand}
 	if err := s.Sign(doc, refs); err != nil {
 		g.tb.Fatal(err)
 	}
@@ -278,13 +328,17 @@ func (g *generator) resign(doc *etree.Document) {
 		g.tb.Fatal(err)
 	}
 	digest := sha256.Sum256(c14n)
-	r, s, err := ecdsa.Sign(rand.Reader, g.portal.key.(*ecdsa.PrivateKey), digest[:])
+	der, err := g.deterministic(g.portal).Sign(nil, digest[:], crypto.SHA256)
 	if err != nil {
 		g.tb.Fatal(err)
 	}
-	value := make([]byte, 64)
-	r.FillBytes(value[:32])
-	s.FillBytes(value[32:])
+	var rs struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &rs); err != nil {
+		g.tb.Fatal(err)
+	}
+	value := make([]byte, 64) // XML-DSig ecdsa-sha256: r || s, 32 bytes each
+	rs.R.FillBytes(value[:32])
+	rs.S.FillBytes(value[32:])
 	find(g.tb, &doc.Element, "//SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
 }
 
@@ -475,36 +529,67 @@ func (g *generator) inclusive() *etree.Document {
 	return doc
 }
 
-// TestAttackCorpusIsCurrent regenerates ../testdata/attacks with -update;
-// without it, it checks that every attack has its file.
+// TestAttackCorpusIsCurrent regenerates the corpus in memory and compares
+// it byte for byte with ../testdata/attacks; with -update it writes it
+// there instead. The comparison is exact, signatures included: generation
+// is deterministic (see generator), so any change to the sample, to the
+// signer's output, to a file's attack or to a committed file shows up as a
+// difference here instead of passing unnoticed. A corpus file that no
+// attack generates is an error too.
 func TestAttackCorpusIsCurrent(t *testing.T) {
-	if !*update {
-		for _, a := range attackFiles {
-			if _, err := os.Stat(filepath.Join(attacksDir, a.name+".xml")); err != nil {
-				t.Errorf("%v (go test ./adapter -run AttackCorpus -update)", err)
-			}
+	if *update {
+		if err := os.MkdirAll(filepath.Join(attacksDir, "keys"), 0o755); err != nil {
+			t.Fatal(err)
 		}
-		return
 	}
-	if err := os.MkdirAll(filepath.Join(attacksDir, "keys"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	stranger := newKeyPair(t, "central-server/GOV/70000002/portal")
 	g := &generator{
 		tb:       t,
 		portal:   attackKey(t, "attacker-portal", portal),
 		sanarip:  attackKey(t, "attacker-sanarip", sanarip),
-		stranger: stranger,
+		stranger: attackKey(t, "attacker-stranger", portal),
 		sample:   readSample(t, "../testdata/requests/getPerson-found.xml"),
 	}
+	made := map[string]bool{}
 	for _, a := range attackFiles {
-		g.name = a.name
+		g.name, g.rand = a.name, &fileRand{name: a.name}
 		body := a.make(g)
 		head := fmt.Sprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- expect: %s -->\n<!-- %s -->\n", a.expect, a.what)
-		if err := os.WriteFile(filepath.Join(attacksDir, a.name+".xml"), append([]byte(head), append(body, '\n')...), 0o644); err != nil {
-			t.Fatal(err)
+		got := append([]byte(head), append(body, '\n')...)
+		path := filepath.Join(attacksDir, a.name+".xml")
+		made[path] = true
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%v (go test ./adapter -run AttackCorpus -update)", err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not what its generator makes now (go test ./adapter -run AttackCorpus -update); first difference at byte %d:\ncommitted: %.200q\ngenerated: %.200q",
+				path, firstDiff(got, want), want[firstDiff(got, want):], got[firstDiff(got, want):])
 		}
 	}
+	files, _ := filepath.Glob(filepath.Join(attacksDir, "*.xml"))
+	for _, f := range files {
+		if !made[f] {
+			t.Errorf("%s is made by no attack in attackFiles: remove it or add its generator", f)
+		}
+	}
+}
+
+// firstDiff is the index of the first byte where a and b differ.
+func firstDiff(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 // forgedBody appends to env an unsigned soap:Body asking for another
