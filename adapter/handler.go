@@ -184,7 +184,10 @@ func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, e 
 		return err
 	}
 	e.SignerCert = v.Fingerprint
-	return h.opt.Replay.Claim(e.Client, env.Headers.ID, h.opt.Now())
+	// The id is claimed in the form the access log stores, PINs
+	// pseudonymised, so a cache refilled from the log after a restart
+	// holds the same keys. (A UUID has no 14-digit run and is unchanged.)
+	return h.opt.Replay.Claim(e.Client, redactPINs(env.Headers.ID, h.opt.Log.SubjectID), h.opt.Now())
 }
 
 func (h *Handler) fromTrustedProxy(conn *tls.ConnectionState) bool {
@@ -225,7 +228,7 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	}
 	e.ResponseSHA256 = sha256.Sum256(out)
 	e.Latency = h.opt.Now().Sub(e.Time)
-	for _, f := range []*string{&e.UserID, &e.Issue, &e.Reason} {
+	for _, f := range []*string{&e.MessageID, &e.UserID, &e.Issue, &e.Reason} {
 		*f = redactPINs(*f, h.opt.Log.SubjectID)
 	}
 	// The record must be durable even if the caller has gone away.
