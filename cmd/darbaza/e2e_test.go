@@ -60,8 +60,16 @@ func startServer(tb testing.TB) *testServer {
 // demo setup from an earlier run.
 func startServerAt(tb testing.TB, dir string) *testServer {
 	tb.Helper()
+	return startServerEnv(tb, dir)
+}
+
+// startServerEnv is startServerAt with extra environment variables
+// ("NAME=value") for the server.
+func startServerEnv(tb testing.TB, dir string, env ...string) *testServer {
+	tb.Helper()
 	s := &testServer{Dir: dir, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, "serve", "--demo", "--demo-dir", s.Dir, "--listen", "127.0.0.1:0")
+	s.cmd.Env = append(os.Environ(), env...)
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)

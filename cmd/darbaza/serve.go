@@ -219,8 +219,12 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		Logger:         logger,
 	})
 
+	root, err := crashAfterResponses(handler, os.Getenv(crashAfterEnv))
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/", handler)
+	mux.Handle("/", root)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
