@@ -340,7 +340,7 @@ func TestFaultSamplesGetTheirFaultCodes(t *testing.T) {
 
 func TestXRoadNegativeSampleIsInconsistentHeaders(t *testing.T) {
 	hs := newHarness(t)
-	raw := readSample(t, "../../shared/conformance/xroad-samples/xroad-proxy-test__inconsistent-headers.query")
+	raw := readSample(t, "../testdata/conformance/xroad-samples/xroad-proxy-test__inconsistent-headers.query")
 	if got := hs.send(raw).faultCode(); got != soap.CodeInconsistentHeaders {
 		t.Errorf("fault %q, want %s", got, soap.CodeInconsistentHeaders)
 	}

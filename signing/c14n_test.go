@@ -92,7 +92,7 @@ func TestCanonicalBytesEqualXmlsec1ForEveryReference(t *testing.T) {
 				}
 			}
 			if *update {
-				bufs, si := xmlsec1Buffers(t, filepath.Join("testdata", "wss", sample), filepath.Join("testdata", "wss", "client-rsa.crt"))
+				bufs, si := xmlsec1Buffers(t, filepath.Join(wssDir, sample), filepath.Join(wssDir, "client-rsa.crt"))
 				if len(bufs) != len(refs) {
 					t.Fatalf("xmlsec1 printed %d buffers for %d references", len(bufs), len(refs))
 				}

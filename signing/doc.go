@@ -1,7 +1,8 @@
 // Package signing implements the WS-Security 1.1 X.509 Token Profile as
-// Darbaza's design (section 3) fixes it: verification of signed SOAP 1.1
-// requests, signing of responses, the trust store that binds X-Road members to
-// certificates, Exclusive XML Canonicalization 1.0 and key handling.
+// Darbaza's profile narrows it (docs/protocol.md, "Signatures"):
+// verification of signed SOAP 1.1 requests, signing of responses, the trust
+// store that binds X-Road members to certificates, Exclusive XML
+// Canonicalization 1.0 and key handling.
 //
 // The profile, in short (OASIS WS-Security 1.1 SOAP Message Security and
 // X.509 Certificate Token Profile; W3C XML-DSig 1.1; W3C Exc-C14N 1.0):

@@ -3,7 +3,6 @@ package signing
 import (
 	"bytes"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/darbaza/darbaza/soap"
@@ -22,7 +21,7 @@ var checkSentinels = []error{
 
 func addSeeds(f *testing.F) {
 	for _, name := range append(conformanceSamples, "edge-c14n-xmlsec1.xml") {
-		f.Add(readTestdata(f, filepath.Join("wss", name)))
+		f.Add(readWSS(f, name))
 	}
 	for _, kind := range keyKinds {
 		f.Add(signFixture(f, testSigner(f, kind), "request.xml"))

@@ -22,12 +22,26 @@ const sampleMember = "EE/GOV/12345/client"
 // sampleNow lies inside every conformance sample's Timestamp window.
 var sampleNow = time.Date(2026, 11, 22, 10, 45, 0, 0, time.UTC)
 
-// conformanceSamples are the real-client signed requests of testdata/wss.
+// wssDir holds the real-client signed requests the project keeps at the
+// repository's root (testdata/conformance/README.md says where they come from).
+var wssDir = filepath.Join("..", "testdata", "conformance", "wss")
+
+// conformanceSamples are the real-client signed requests of wssDir.
 var conformanceSamples = []string{"sample1-default.xml", "sample2-xroad-wsuid.xml", "sample5-zeep.xml"}
 
 func readTestdata(tb testing.TB, name string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// readWSS reads the conformance file name from wssDir.
+func readWSS(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(wssDir, name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -46,14 +60,14 @@ func parse(tb testing.TB, raw []byte) *etree.Document {
 
 func loadSample(tb testing.TB, name string) *etree.Document {
 	tb.Helper()
-	return parse(tb, readTestdata(tb, filepath.Join("wss", name)))
+	return parse(tb, readWSS(tb, name))
 }
 
 func sampleCert(tb testing.TB) *x509.Certificate {
 	tb.Helper()
-	block, _ := pem.Decode(readTestdata(tb, "wss/client-rsa.crt"))
+	block, _ := pem.Decode(readWSS(tb, "client-rsa.crt"))
 	if block == nil {
-		tb.Fatal("testdata/wss/client-rsa.crt: no PEM block")
+		tb.Fatal("client-rsa.crt: no PEM block")
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {

@@ -90,7 +90,7 @@ func SetMessageID(doc *etree.Document, id string) error {
 
 // CheckRequestHash checks that the response doc carries an xrd:requestHash
 // whose value is the SHA-512 of request, the exact bytes sent (X-Road message
-// protocol 4.0, section 2.4.2; algorithmId, if present, must say SHA-512).
+// protocol 4.0 §2.2; algorithmId, if present, must say SHA-512).
 func CheckRequestHash(doc *etree.Document, request []byte) error {
 	headers, err := XRoadHeaders(doc)
 	if err != nil {

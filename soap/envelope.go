@@ -67,11 +67,12 @@ type Envelope struct {
 }
 
 // Decode parses raw as a SOAP 1.1 request with X-Road 4.0 headers and
-// checks it as an X-Road security server would (design.md §2): one Header
-// with client, service, id and protocolVersion exactly once; userId, issue
-// and representedParty at most once; no other X-Road field; protocolVersion
-// 4.x; a Body with exactly one element whose name starts with the service
-// code. Foreign headers are ignored unless they demand mustUnderstand.
+// checks it as an X-Road security server would (X-Road message protocol 4.0
+// §2.2, §2.3; docs/protocol.md, "The envelope"): one Header with client,
+// service, id and protocolVersion exactly once; userId, issue and
+// representedParty at most once; no other X-Road field; protocolVersion 4.x;
+// a Body with exactly one element whose name starts with the service code.
+// Foreign headers are ignored unless they demand mustUnderstand.
 func Decode(raw []byte, lim Limits) (*Envelope, error) {
 	doc, err := ParseXML(raw, lim)
 	if err != nil {

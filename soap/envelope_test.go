@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-const conformance = "../../shared/conformance/xroad-samples/"
+const conformance = "../testdata/conformance/xroad-samples/"
 
 func readFile(tb testing.TB, path string) []byte {
 	tb.Helper()
@@ -257,7 +257,7 @@ func assertCode(tb testing.TB, err error, code string, sentinel error) {
 
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob(conformance + "*")
-	wss, _ := filepath.Glob("../../shared/conformance/wss/*.xml")
+	wss, _ := filepath.Glob("../testdata/conformance/wss/*.xml")
 	own, _ := filepath.Glob("../testdata/requests/*.xml")
 	for _, p := range append(append(files, wss...), own...) {
 		f.Add(readFile(f, p))

@@ -6,14 +6,15 @@ import (
 	"strings"
 )
 
-// Object types of X-Road identifiers (X-Road message protocol 4.0, §2.2).
+// Object types of X-Road identifiers (X-Road message protocol 4.0 §1.3, §2.1).
 const (
 	ObjectMember    = "MEMBER"
 	ObjectSubsystem = "SUBSYSTEM"
 	ObjectService   = "SERVICE"
 )
 
-// ErrBadIdentifier is wrapped by ParseClientID and ParseServiceID.
+// ErrBadIdentifier is wrapped by ParseClientID and by every *Error of Decode
+// for a malformed xrd:client or xrd:service.
 var ErrBadIdentifier = errors.New("bad X-Road identifier")
 
 // ClientID identifies a member or one of its subsystems.

@@ -24,7 +24,7 @@ type Message struct {
 // namespace, named after the request element plus "Response"). The header
 // echoes req's X-Road headers in their order, from the decoded values, and
 // adds requestHash: SHA-512 over the exact request bytes (X-Road message
-// protocol 4.0 §2.5).
+// protocol 4.0 §2.2).
 func NewResponse(req *Envelope, payload *etree.Element) *Message {
 	m := newMessage()
 	m.echo(req)

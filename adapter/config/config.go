@@ -1,6 +1,11 @@
-// Package config reads Darbaza's single YAML configuration file. Decoding
-// is strict: an unknown key, a bad duration or identifier, or a member whose
-// certificate cannot be read stops the start with a message naming the key.
+// Package config reads Darbaza's single YAML configuration file into a
+// Config over Default. Decoding is strict: an unknown key, a value of the
+// wrong type, a bad duration, an X-Road identifier that does not parse, a
+// limit outside its range or a member listed twice or with no services is
+// an error wrapping ErrInvalid that names the key. Relative paths are
+// resolved against the file's folder. The files a Config names
+// (certificates, keys) are not read here: the server reads them at start
+// and reports a bad one by its key in the same way.
 package config
 
 import (
@@ -55,7 +60,8 @@ type Config struct {
 	AccessLog AccessLog `yaml:"access_log"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
-	// may send unsigned requests (design.md §1); access rights still apply.
+	// may send unsigned requests: the security server already checked the
+	// signature (docs/protocol.md, "Callers"); access rights still apply.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Members are the callers and what each may call.
 	Members []Member `yaml:"members"`
@@ -70,10 +76,10 @@ type TLS struct {
 	ClientCA string `yaml:"client_ca"`
 }
 
-// Signing configures WS-Security (design.md §3).
+// Signing configures WS-Security, the profile docs/protocol.md describes.
 type Signing struct {
-	Key  string `yaml:"key"`  // adapter private key, PEM; default DATA_DIR/keys/adapter.key
-	Cert string `yaml:"cert"` // adapter certificate, PEM; default DATA_DIR/keys/adapter.crt
+	Key  string `yaml:"key"`  // adapter private key, PEM; empty: DATA_DIR/keys/adapter.key
+	Cert string `yaml:"cert"` // adapter certificate, PEM; empty: DATA_DIR/keys/adapter.crt
 	// MaxClockSkew is how far a caller's clock may be off ours.
 	MaxClockSkew Duration `yaml:"max_clock_skew"`
 	// MaxAge is how old a request's Timestamp/Created may be. Message ids
@@ -101,7 +107,7 @@ type HTTP struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }
 
-// AccessLog configures the tamper-evident access log (design.md §5).
+// AccessLog configures the tamper-evident access log (docs/access-log.md).
 type AccessLog struct {
 	// CheckpointInterval is how often a signed checkpoint is written.
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
@@ -198,18 +204,6 @@ func (c *Config) resolve(dir string) {
 			abs(&c.Members[i].Certificates[j])
 		}
 	}
-}
-
-// KeyPaths returns the adapter key and certificate files, defaulting into DataDir.
-func (c *Config) KeyPaths() (key, cert string) {
-	key, cert = c.Signing.Key, c.Signing.Cert
-	if key == "" {
-		key = filepath.Join(c.DataDir, "keys", "adapter.key")
-	}
-	if cert == "" {
-		cert = filepath.Join(c.DataDir, "keys", "adapter.crt")
-	}
-	return key, cert
 }
 
 // Validate checks values that YAML types cannot.

@@ -58,7 +58,7 @@ func TestBadFilesNameTheKey(t *testing.T) {
 func TestRelativePathsResolveAgainstTheConfigFolder(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "darbaza.yaml")
-	yaml := "data_dir: data\nmembers:\n  - id: KG/GOV/70000002/portal\n    certificates: [members/portal.crt]\n    services: [getPerson]\n"
+	yaml := "data_dir: data\nsigning:\n  key: keys/own.key\nmembers:\n  - id: KG/GOV/70000002/portal\n    certificates: [members/portal.crt]\n    services: [getPerson]\n"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestRelativePathsResolveAgainstTheConfigFolder(t *testing.T) {
 	if c.DataDir != filepath.Join(dir, "data") || c.Members[0].Certificates[0] != filepath.Join(dir, "members/portal.crt") {
 		t.Errorf("paths not resolved: %s %v", c.DataDir, c.Members[0].Certificates)
 	}
-	if key, _ := c.KeyPaths(); key != filepath.Join(dir, "data", "keys", "adapter.key") {
-		t.Errorf("default key path %s", key)
+	if c.Signing.Key != filepath.Join(dir, "keys", "own.key") || c.Signing.Cert != "" {
+		t.Errorf("signing key paths not resolved: %q %q", c.Signing.Key, c.Signing.Cert)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/hex"
@@ -9,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -86,13 +86,13 @@ func (a *auditFiles) logPath() string {
 	if a.log != "" {
 		return a.log
 	}
-	return filepath.Join(a.data, "accesslog.db")
+	return dataDir(a.data).AccessLogPath()
 }
 
 func (a *auditFiles) certificates() ([]*x509.Certificate, error) {
 	paths := a.certs
 	if len(paths) == 0 {
-		paths = multiFlag{filepath.Join(a.data, "keys", "adapter.crt")}
+		paths = multiFlag{dataDir(a.data).AdapterCertPath()}
 	}
 	var all []*x509.Certificate
 	for _, p := range paths {
@@ -106,19 +106,7 @@ func (a *auditFiles) certificates() ([]*x509.Certificate, error) {
 }
 
 func (a *auditFiles) subjectKey() ([]byte, error) {
-	p := a.hmacKey
-	if p == "" {
-		p = filepath.Join(a.data, "keys", "subject-hmac.key")
-	}
-	raw, err := os.ReadFile(p)
-	if err != nil {
-		return nil, fmt.Errorf("subject HMAC key: %w", err)
-	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil {
-		return nil, fmt.Errorf("subject HMAC key %s: not hex: %w", p, err)
-	}
-	return key, nil
+	return loadSubjectKey(cmp.Or(a.hmacKey, dataDir(a.data).SubjectKeyPath()))
 }
 
 // newAuditFlags makes a verb's flag set; help is its -h text.
@@ -426,14 +414,11 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return auditError(stderr, "archive", fmt.Errorf("--before: %w", err))
 	}
-	if *keyFile == "" {
-		*keyFile = filepath.Join(files.data, "keys", "adapter.key")
-	}
-	certFile := filepath.Join(files.data, "keys", "adapter.crt")
+	certFile := dataDir(files.data).AdapterCertPath()
 	if len(files.certs) > 0 {
 		certFile = files.certs[0]
 	}
-	signer, cert, err := signing.LoadKeyPair(*keyFile, certFile)
+	signer, cert, err := signing.LoadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
 	if err != nil {
 		return auditError(stderr, "archive", err)
 	}

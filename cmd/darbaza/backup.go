@@ -37,7 +37,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, backupUsage); fl.PrintDefaults() }
-	dataDir := fl.String("data", "./data", "the server's data folder")
+	data := fl.String("data", "./data", "the server's data folder")
 	out := fl.String("out", "", "folder to create for the copy (must not exist)")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
@@ -50,9 +50,10 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "darbaza backup:", err)
 		return 2
 	}
-	hot, err := backupStores(ctx, *dataDir, *out)
+	from, to := dataDir(*data), dataDir(*out)
+	hot, err := backupStores(ctx, from, to)
 	if err == nil {
-		err = copyKeys(filepath.Join(*dataDir, "keys"), filepath.Join(*out, "keys"))
+		err = copyKeys(from.KeysDir(), to.KeysDir())
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "darbaza backup:", err)
@@ -62,21 +63,21 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if hot {
 		how = "from the running server"
 	}
-	fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", *dataDir, *out, how)
+	fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", *data, *out, how)
 	return 0
 }
 
 // backupStores copies both stores into out, from the running server if its
 // admin socket answers, else from the files. It reports which.
-func backupStores(ctx context.Context, dataDir, out string) (hot bool, err error) {
-	sock := filepath.Join(dataDir, adminSocket)
+func backupStores(ctx context.Context, data, out dataDir) (hot bool, err error) {
+	sock := data.AdminSocketPath()
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, "unix", sock)
 		},
 	}}
-	for i, name := range []string{"registry.db", "accesslog.db"} {
-		err := writeFileAtomic(filepath.Join(out, name), func(w io.Writer) error {
+	for i, name := range []string{registryFile, accessLogFile} {
+		err := writeFileAtomic(filepath.Join(string(out), name), func(w io.Writer) error {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://admin/backup/"+name, nil)
 			if err != nil {
 				return err
@@ -94,7 +95,7 @@ func backupStores(ctx context.Context, dataDir, out string) (hot bool, err error
 		})
 		var opErr *net.OpError
 		if i == 0 && errors.As(err, &opErr) {
-			return false, backupFiles(ctx, dataDir, out) // no server listening
+			return false, backupFiles(ctx, data, out) // no server listening
 		}
 		if err != nil {
 			return true, fmt.Errorf("%s from the running server: %w", name, err)
@@ -104,24 +105,24 @@ func backupStores(ctx context.Context, dataDir, out string) (hot bool, err error
 }
 
 // backupFiles copies the stores of a stopped server.
-func backupFiles(ctx context.Context, dataDir, out string) error {
-	store, err := registry.Open(filepath.Join(dataDir, "registry.db"), registry.Options{ReadOnly: true})
+func backupFiles(ctx context.Context, data, out dataDir) error {
+	store, err := registry.Open(data.RegistryPath(), registry.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := writeFileAtomic(filepath.Join(out, "registry.db"), func(w io.Writer) error {
+	if err := writeFileAtomic(out.RegistryPath(), func(w io.Writer) error {
 		_, err := store.Backup(ctx, w)
 		return err
 	}); err != nil {
 		return err
 	}
-	log, err := accesslog.OpenReader(filepath.Join(dataDir, "accesslog.db"), 0)
+	log, err := accesslog.OpenReader(data.AccessLogPath(), 0)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	if err := writeFileAtomic(filepath.Join(out, "accesslog.db"), func(w io.Writer) error {
+	if err := writeFileAtomic(out.AccessLogPath(), func(w io.Writer) error {
 		_, err := log.Backup(ctx, w)
 		return err
 	}); err != nil {
@@ -131,13 +132,13 @@ func backupFiles(ctx context.Context, dataDir, out string) error {
 }
 
 // checkCopies opens both copies, so a copy cut short is caught now.
-func checkCopies(out string) error {
-	store, err := registry.Open(filepath.Join(out, "registry.db"), registry.Options{ReadOnly: true})
+func checkCopies(out dataDir) error {
+	store, err := registry.Open(out.RegistryPath(), registry.Options{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("the registry copy does not open: %w", err)
 	}
 	store.Close()
-	log, err := accesslog.OpenReader(filepath.Join(out, "accesslog.db"), 0)
+	log, err := accesslog.OpenReader(out.AccessLogPath(), 0)
 	if err != nil {
 		return fmt.Errorf("the access log copy does not open: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // demoMembers are the callers of the demo setup and what each may call,
-// after the systems of domain.md.
+// after the systems that use the registry through Tunduk (docs/domain.md).
 var demoMembers = []struct {
 	name, id string
 	services []string
@@ -35,19 +35,21 @@ func prepareDemo(dir string, stdout io.Writer) (string, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	for _, sub := range []string{"data/keys", "members"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+	data := demoDataDir(dir)
+	for _, sub := range []string{data.KeysDir(), filepath.Join(dir, "members")} {
+		if err := os.MkdirAll(sub, 0o700); err != nil {
 			return "", err
 		}
 	}
 	now := time.Now()
 	const validFor = 2 * 365 * 24 * time.Hour
-	if _, err := writeKeyPair(filepath.Join(dir, "data/keys/adapter"), signing.KeyECDSAP256, "central-server/GOV/70000001/population-registry", validFor, now); err != nil {
+	if _, err := writeKeyPair(data.AdapterKeyPath(), data.AdapterCertPath(), signing.KeyECDSAP256, "central-server/GOV/70000001/population-registry", validFor, now); err != nil {
 		return "", err
 	}
 	var members strings.Builder
 	for _, m := range demoMembers {
-		if _, err := writeKeyPair(filepath.Join(dir, "members", m.name), signing.KeyECDSAP256, m.id, validFor, now); err != nil {
+		base := filepath.Join(dir, "members", m.name)
+		if _, err := writeKeyPair(base+".key", base+".crt", signing.KeyECDSAP256, m.id, validFor, now); err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&members, "  - id: %s\n    certificates: [members/%s.crt]\n    services: [%s]\n",
@@ -60,12 +62,16 @@ func prepareDemo(dir string, stdout io.Writer) (string, error) {
 	return configPath, nil
 }
 
+// demoDataDir is the data folder of the demo setup in dir, as its config
+// names it (data_dir: data).
+func demoDataDir(dir string) dataDir { return dataDir(filepath.Join(dir, "data")) }
+
 // printDemoHint shows a working command that sends a signed demo request.
 func printDemoHint(stdout io.Writer, dir, url string) {
 	fmt.Fprintf(stdout, `darbaza: try it from another terminal:
   bin/darbaza send --url %[2]s --key %[1]s/members/portal.key --cert %[1]s/members/portal.crt \
-      --server-cert %[1]s/data/keys/adapter.crt testdata/requests/getPerson-found.xml
-`, dir, url)
+      --server-cert %[3]s testdata/requests/getPerson-found.xml
+`, dir, url, demoDataDir(dir).AdapterCertPath())
 }
 
 // demoConfig is the head of the demo config; it documents every field.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/darbaza/darbaza/registry"
 )
@@ -28,7 +27,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl := flag.NewFlagSet("import", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, importUsage); fl.PrintDefaults() }
-	dataDir := fl.String("data", "./data", "data folder holding registry.db")
+	data := fl.String("data", "./data", "data folder holding registry.db")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -42,11 +41,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	defer f.Close()
-	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(*data, 0o700); err != nil {
 		fmt.Fprintln(stderr, "darbaza import:", err)
 		return 2
 	}
-	store, err := registry.Open(filepath.Join(*dataDir, "registry.db"), registry.Options{})
+	store, err := registry.Open(dataDir(*data).RegistryPath(), registry.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "darbaza import:", err)
 		return 2

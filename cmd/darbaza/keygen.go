@@ -70,7 +70,7 @@ func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "darbaza keygen:", err)
 		return 1
 	}
-	cert, err := writeKeyPair(filepath.Join(*out, *name), *kind, *cn, time.Duration(*days)*24*time.Hour, time.Now())
+	cert, err := writeKeyPair(keyPath, certPath, *kind, *cn, time.Duration(*days)*24*time.Hour, time.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "darbaza keygen:", err)
 		return 1
@@ -92,10 +92,10 @@ func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // writeKeyPair makes a key of kind and a self-signed certificate for cn,
-// valid from now for validFor, and writes them to base.key (0600) and
-// base.crt. Neither file may exist; if the certificate cannot be written,
+// valid from now for validFor, and writes them to keyPath (0600) and
+// certPath. Neither file may exist; if the certificate cannot be written,
 // the key is removed again.
-func writeKeyPair(base, kind, cn string, validFor time.Duration, now time.Time) (*x509.Certificate, error) {
+func writeKeyPair(keyPath, certPath, kind, cn string, validFor time.Duration, now time.Time) (*x509.Certificate, error) {
 	key, err := signing.GenerateKey(kind)
 	if err != nil {
 		return nil, err
@@ -104,12 +104,12 @@ func writeKeyPair(base, kind, cn string, validFor time.Duration, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
-	if err := signing.WriteKeyPEM(base+".key", key); err != nil {
+	if err := signing.WriteKeyPEM(keyPath, key); err != nil {
 		return nil, err
 	}
-	if err := signing.WriteCertPEM(base+".crt", cert); err != nil {
+	if err := signing.WriteCertPEM(certPath, cert); err != nil {
 		if !errors.Is(err, signing.ErrExists) {
-			os.Remove(base + ".key")
+			os.Remove(keyPath)
 		}
 		return nil, err
 	}

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"crypto/rand"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,8 +15,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -103,6 +101,7 @@ func exitUsage(err error) int {
 // server is a composed Darbaza: stores, keys, pipeline and HTTP server.
 type server struct {
 	cfg      config.Config
+	data     dataDir
 	logger   *slog.Logger
 	registry *registry.Store
 	access   *accesslog.Log
@@ -113,93 +112,163 @@ type server struct {
 	onServing func(url string)
 }
 
+// serverKeys are the secrets a server starts with.
+type serverKeys struct {
+	signer  crypto.Signer     // the adapter key: signs responses and checkpoints
+	cert    *x509.Certificate // its certificate, sent in every response
+	subject []byte            // the access log's HMAC key for data subjects
+}
+
 // newServer wires everything from cfg. It is the one place dependencies
-// are built; on error, whatever it opened is closed again.
+// are built, in this order: keys, stores, trust, pipeline, listeners. On
+// error, whatever it opened is closed again.
 func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *server, err error) {
-	s = &server{cfg: cfg, logger: logger}
-	var closers []func() error
+	s = &server{cfg: cfg, data: dataDir(cfg.DataDir), logger: logger}
 	defer func() {
 		if err != nil {
-			for i := len(closers) - 1; i >= 0; i-- {
-				_ = closers[i]()
-			}
+			s.closeStores()
 		}
 	}()
-	keyDir := filepath.Join(cfg.DataDir, "keys")
-	if err := os.MkdirAll(keyDir, 0o700); err != nil {
-		return nil, err
-	}
-	keyPath, certPath := cfg.KeyPaths()
-	key, cert, err := signing.LoadKeyPair(keyPath, certPath)
-	if err != nil {
-		return nil, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, keyDir)
-	}
-	subjectKey, err := loadOrCreateSubjectKey(filepath.Join(keyDir, "subject-hmac.key"), logger)
+	keys, err := loadServerKeys(s.data, cfg.Signing, logger)
 	if err != nil {
 		return nil, err
 	}
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, logger); err != nil {
+		return nil, err
+	}
+	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
+		return nil, err
+	}
+	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	handler, err := s.newHandler(ctx, keys, proxies, metrics)
+	if err != nil {
+		return nil, err
+	}
+	if s.http, err = s.newHTTPServer(handler, metrics, proxyPool); err != nil {
+		return nil, err
+	}
+	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.http.ErrorLog}
+	return s, nil
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+// closeStores closes whichever stores are open.
+func (s *server) closeStores() error {
+	var err error
+	if s.access != nil {
+		err = s.access.Close()
+	}
+	if s.registry != nil {
+		err = errors.Join(err, s.registry.Close())
+	}
+	return err
+}
 
-	s.registry, err = registry.Open(filepath.Join(cfg.DataDir, "registry.db"), registry.Options{})
+// loadServerKeys loads the adapter's key pair (from the config, else the
+// data folder) and the subject HMAC key, creating the latter on first start.
+func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serverKeys, error) {
+	if err := os.MkdirAll(data.KeysDir(), 0o700); err != nil {
+		return serverKeys{}, err
+	}
+	signer, cert, err := signing.LoadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
+	if err != nil {
+		return serverKeys{}, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, data.KeysDir())
+	}
+	created, err := createSubjectKey(data.SubjectKeyPath())
+	if err != nil {
+		return serverKeys{}, err
+	}
+	if created {
+		logger.Info("created the access log's subject HMAC key; back it up with the adapter key", "path", data.SubjectKeyPath())
+	}
+	subject, err := loadSubjectKey(data.SubjectKeyPath())
+	if err != nil {
+		return serverKeys{}, err
+	}
+	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
+}
+
+// openRegistry opens the registry store, loading the demo dataset into it
+// when demo is set and it is empty.
+func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Store, error) {
+	store, err := registry.Open(data.RegistryPath(), registry.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	closers = append(closers, s.registry.Close)
-	if cfg.Demo {
-		if err := loadDemo(ctx, s.registry, logger); err != nil {
-			return nil, err
+	if demo {
+		if err := loadDemo(ctx, store, logger); err != nil {
+			return nil, errors.Join(err, store.Close())
 		}
 	}
-	s.access, err = accesslog.Open(accesslog.Options{
-		Path:               filepath.Join(cfg.DataDir, "accesslog.db"),
-		Signer:             key,
-		Certificate:        cert,
-		SubjectKey:         subjectKey,
-		CheckpointInterval: time.Duration(cfg.AccessLog.CheckpointInterval),
-		Registerer:         reg,
+	return store, nil
+}
+
+// openAccessLog opens the access log for writing, signed with the adapter key.
+func openAccessLog(data dataDir, keys serverKeys, cfg config.AccessLog, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
+	log, err := accesslog.Open(accesslog.Options{
+		Path:               data.AccessLogPath(),
+		Signer:             keys.signer,
+		Certificate:        keys.cert,
+		SubjectKey:         keys.subject,
+		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
+		Registerer:         metrics,
 		Logger:             logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("access log: %w", err)
 	}
-	closers = append(closers, s.access.Close)
+	return log, nil
+}
 
-	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
-	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+// loadTrust binds each member's certificates to its identifier and returns
+// what each member may call. A service a member is granted must be one the
+// adapter knows.
+func loadTrust(members []config.Member, known func(code string) bool) (*signing.TrustStore, map[string][]string, error) {
 	rights := map[string][]string{}
 	trust := signing.NewTrustStore()
-	for i, m := range cfg.Members {
+	for i, m := range members {
 		for _, code := range m.Services {
-			if !catalog.Known(code) {
-				return nil, fmt.Errorf("%w: members[%d].services: %s is not a service of this adapter", config.ErrInvalid, i, code)
+			if !known(code) {
+				return nil, nil, fmt.Errorf("%w: members[%d].services: %s is not a service of this adapter", config.ErrInvalid, i, code)
 			}
 		}
 		rights[m.ID] = m.Services
 		for j, path := range m.Certificates {
 			certs, err := signing.LoadCertificates(path)
 			if err != nil {
-				return nil, fmt.Errorf("%w: members[%d].certificates[%d]: %w", config.ErrInvalid, i, j, err)
+				return nil, nil, fmt.Errorf("%w: members[%d].certificates[%d]: %w", config.ErrInvalid, i, j, err)
 			}
 			for _, c := range certs {
 				trust.Add(m.ID, c, m.LegacySHA1)
 			}
 		}
 	}
-	members := adapter.NewMembers(rights)
-	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
+	return trust, rights, nil
+}
 
-	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
+// newHandler builds the request pipeline over the open stores: the service
+// catalogue, the members' rights and certificates, the replay cache (refilled
+// from the access log) and the adapter's signer.
+func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[string]bool, metrics prometheus.Registerer) (http.Handler, error) {
+	cfg := s.cfg
+	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
+	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+	trust, rights, err := loadTrust(cfg.Members, catalog.Known)
 	if err != nil {
 		return nil, err
 	}
+	members := adapter.NewMembers(rights)
+	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
+
 	replay := adapter.NewReplayCache(time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew))
 	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
 		return nil, fmt.Errorf("replay cache from the access log: %w", err)
 	}
-
-	handler := adapter.New(adapter.Options{
+	return adapter.New(adapter.Options{
 		Provider: provider,
 		Limits:   soap.Limits{MaxBytes: cfg.Limits.MaxBodyBytes, MaxDepth: cfg.Limits.MaxDepth, MaxElements: cfg.Limits.MaxElements},
 		Catalog:  catalog,
@@ -211,52 +280,58 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 			MaxAge:        time.Duration(cfg.Signing.MaxAge),
 			MaxReferences: cfg.Limits.MaxReferences,
 		},
-		Signer:         &signing.Signer{Key: key, Certificate: cert, TTL: time.Duration(cfg.Signing.ResponseTTL)},
+		Signer:         &signing.Signer{Key: keys.signer, Certificate: keys.cert, TTL: time.Duration(cfg.Signing.ResponseTTL)},
 		TrustedProxies: proxies,
 		Replay:         replay,
-		Metrics:        adapter.NewMetrics(reg, catalog.Known),
+		Metrics:        adapter.NewMetrics(metrics, catalog.Known),
 		MaxInFlight:    cfg.Limits.MaxInFlight,
-		Logger:         logger,
-	})
+		Logger:         s.logger,
+	}), nil
+}
 
+// newHTTPServer routes the SOAP endpoint, metrics and health checks, with
+// TLS when the config names a server certificate. Client certificates are
+// checked against tls.client_ca, else against the trusted proxies' own.
+func (s *server) newHTTPServer(handler http.Handler, metrics *prometheus.Registry, proxyPool *x509.CertPool) (*http.Server, error) {
+	cfg := s.cfg
 	root, err := crashAfterResponses(handler, os.Getenv(crashAfterEnv))
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", root)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{Registry: metrics}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	s.http = &http.Server{
+	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: time.Duration(cfg.HTTP.ReadTimeout),
 		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
 		WriteTimeout:      time.Duration(cfg.HTTP.WriteTimeout),
 		IdleTimeout:       time.Duration(cfg.HTTP.IdleTimeout),
 		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
-	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.http.ErrorLog}
-	if cfg.TLS.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
-		if err != nil {
-			return nil, fmt.Errorf("%w: tls: %w", config.ErrInvalid, err)
-		}
-		pool := proxyPool
-		if cfg.TLS.ClientCA != "" {
-			if pool, err = certPool(cfg.TLS.ClientCA); err != nil {
-				return nil, fmt.Errorf("%w: tls.client_ca: %w", config.ErrInvalid, err)
-			}
-		}
-		s.http.TLSConfig = &tls.Config{
-			MinVersion:   tls.VersionTLS12,
-			Certificates: []tls.Certificate{pair},
-			ClientAuth:   tls.VerifyClientCertIfGiven,
-			ClientCAs:    pool,
+	if cfg.TLS.Cert == "" {
+		return srv, nil
+	}
+	pair, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tls: %w", config.ErrInvalid, err)
+	}
+	pool := proxyPool
+	if cfg.TLS.ClientCA != "" {
+		if pool, err = certPool(cfg.TLS.ClientCA); err != nil {
+			return nil, fmt.Errorf("%w: tls.client_ca: %w", config.ErrInvalid, err)
 		}
 	}
-	return s, nil
+	srv.TLSConfig = &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{pair},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    pool,
+	}
+	return srv, nil
 }
 
 // ready answers /readyz: 503 while shutting down or while the access log
@@ -276,16 +351,14 @@ func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
 func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
-		_ = s.access.Close()
-		_ = s.registry.Close()
-		return err
+		return errors.Join(err, s.closeStores())
 	}
 	scheme := "http"
 	if s.http.TLSConfig != nil {
 		scheme = "https"
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
-	if adminLn, err := listenAdmin(s.cfg.DataDir); err != nil {
+	if adminLn, err := listenAdmin(s.data.AdminSocketPath()); err != nil {
 		s.logger.Warn("no admin socket: hot backups are off until a restart", "err", err)
 	} else {
 		go func() { _ = s.admin.Serve(adminLn) }()
@@ -313,20 +386,17 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		err = nil
 	}
 	_ = s.admin.Close()
-	err = errors.Join(err, s.access.Close(), s.registry.Close())
+	err = errors.Join(err, s.closeStores())
 	s.logger.Info("stopped", "clean", err == nil)
 	return err
 }
 
-// adminSocket is the file name of the admin socket in the data folder.
-const adminSocket = "admin.sock"
-
-// listenAdmin listens on DATA_DIR/admin.sock, readable and writable by the
-// server's OS user only: that file mode is the admin endpoint's access
-// control. A socket left by a server that died is replaced; a live server
-// cannot be there, since it would hold the stores' file locks.
-func listenAdmin(dataDir string) (net.Listener, error) {
-	path := filepath.Join(dataDir, adminSocket)
+// listenAdmin listens on the Unix socket path (DATA_DIR/admin.sock),
+// readable and writable by the server's OS user only: that file mode is the
+// admin endpoint's access control. A socket left by a server that died is
+// replaced; a live server cannot be there, since it would hold the stores'
+// file locks.
+func listenAdmin(path string) (net.Listener, error) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
@@ -345,8 +415,8 @@ func listenAdmin(dataDir string) (net.Listener, error) {
 func (s *server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	for name, backup := range map[string]func(context.Context, io.Writer) (int64, error){
-		"registry.db":  s.registry.Backup,
-		"accesslog.db": s.access.Backup,
+		registryFile:  s.registry.Backup,
+		accessLogFile: s.access.Backup,
 	} {
 		mux.HandleFunc("GET /backup/"+name, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/octet-stream")
@@ -359,30 +429,6 @@ func (s *server) adminHandler() http.Handler {
 		})
 	}
 	return mux
-}
-
-// loadOrCreateSubjectKey reads the HMAC key for data subjects (hex text),
-// creating a random one on first start. Losing it makes the citizens'
-// access histories unreadable, so it is never replaced.
-func loadOrCreateSubjectKey(path string, logger *slog.Logger) ([]byte, error) {
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		key := make([]byte, 32)
-		_, _ = rand.Read(key)
-		if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("subject key: %w", err)
-		}
-		logger.Info("created the access log's subject HMAC key; back it up with the adapter key", "path", path)
-		return key, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("subject key: %w", err)
-	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil || len(key) < 32 {
-		return nil, fmt.Errorf("subject key %s: want at least 32 bytes as hex", path)
-	}
-	return key, nil
 }
 
 // loadDemo imports the demo dataset into an empty registry.
