@@ -7,9 +7,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // tamperFixture builds a closed log of 5 records with checkpoints at 3 and
@@ -374,6 +378,108 @@ func TestVerifyExportFindsTheFirstTamperedItem(t *testing.T) {
 				}
 				if te.What != tt.wantWhat || te.Seq != tt.wantSeq || te.Line == 0 {
 					t.Errorf("first bad item: %s %d line %d (%v), want %s %d", te.What, te.Seq, te.Line, te, tt.wantWhat, tt.wantSeq)
+				}
+			})
+		}
+	}
+}
+
+// recordFieldEdits changes one field of a stored record value each, keyed
+// by the field's name in Record. TestVerifyFindsAChangeToAnyOneField fails
+// if a field of Record has no edit here, so a field added to the record
+// must be given one, and the hash must then cover it.
+func recordFieldEdits(tb testing.TB) map[string]func(v []byte) []byte {
+	via := func(edit func(r *Record)) func(v []byte) []byte {
+		return func(v []byte) []byte {
+			r, err := decodeStored(binarySeq(tb, v), v)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			edit(&r)
+			out, err := encodeStored(&r)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return out
+		}
+	}
+	flip := func(h *[32]byte) { h[31] ^= 1 }
+	return map[string]func(v []byte) []byte{
+		"Version": func(v []byte) []byte { // the encoder refuses other versions: edit the byte
+			v = bytes.Clone(v)
+			v[len(bodyTag)]++
+			return v
+		},
+		"Seq":            via(func(r *Record) { r.Seq++ }),
+		"ID":             via(func(r *Record) { r.ID += "0" }),
+		"Time":           via(func(r *Record) { r.Time = r.Time.Add(time.Nanosecond) }),
+		"Client":         via(func(r *Record) { r.Client = "central-server/GOV/70000009/intruder" }),
+		"Service":        via(func(r *Record) { r.Service = "getTaxpayer" }),
+		"MessageID":      via(func(r *Record) { r.MessageID += "0" }),
+		"UserID":         via(func(r *Record) { r.UserID = "EE00000000000" }),
+		"Issue":          via(func(r *Record) { r.Issue += "0" }),
+		"Outcome":        via(func(r *Record) { r.Outcome = "Server.ServerProxy.AccessDenied" }),
+		"Reason":         via(func(r *Record) { r.Reason += "." }),
+		"RequestSHA256":  via(func(r *Record) { flip(&r.RequestSHA256) }),
+		"ResponseSHA256": via(func(r *Record) { flip(&r.ResponseSHA256) }),
+		"SignerCert":     via(func(r *Record) { r.SignerCert = CertFingerprint(newECKey(tb).cert) }),
+		"Latency":        via(func(r *Record) { r.Latency++ }),
+		"Subjects":       via(func(r *Record) { r.Subjects = []string{SubjectID(testSubjectKey, "20101199000099")} }),
+		"PrevHash":       via(func(r *Record) { flip(&r.PrevHash) }),
+		"Hash":           via(func(r *Record) { flip(&r.Hash) }),
+	}
+}
+
+// binarySeq reads the sequence number from a stored record value.
+func binarySeq(tb testing.TB, v []byte) uint64 {
+	tb.Helper()
+	r, err := decodeBody(v[:len(v)-64])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r.Seq
+}
+
+// TestVerifyFindsAChangeToAnyOneField changes one field of one record at
+// a time, for every field of Record: in a record a checkpoint covers
+// (Verify must name it; the start-up check only reads the tail) and in the
+// newest record (Open must refuse the log too).
+func TestVerifyFindsAChangeToAnyOneField(t *testing.T) {
+	k := newECKey(t)
+	edits := recordFieldEdits(t)
+	fields := map[string]bool{}
+	for f := range reflect.TypeFor[Record]().Fields() {
+		fields[f.Name] = true
+		if edits[f.Name] == nil {
+			t.Errorf("Record.%s has no edit in recordFieldEdits: is it covered by the hash?", f.Name)
+		}
+	}
+	for name := range edits {
+		if !fields[name] {
+			t.Errorf("recordFieldEdits edits %s, which Record does not have", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(edits)) {
+		for _, at := range []struct {
+			seq       uint64
+			openFails bool
+		}{{2, false}, {5, true}} {
+			t.Run(fmt.Sprintf("%s of record %d", name, at.seq), func(t *testing.T) {
+				d, opts := tamperFixture(t, k)
+				before := d.records[at.seq]
+				d.records[at.seq] = edits[name](before)
+				if bytes.Equal(before, d.records[at.seq]) {
+					t.Fatal("the edit changed nothing")
+				}
+				te, openRefused := verifyStored(t, d, opts, k)
+				if te == nil {
+					t.Fatalf("Verify passed a log whose record %d has another %s", at.seq, name)
+				}
+				if te.What != "record" || te.Seq != at.seq {
+					t.Errorf("first bad item: %s %d (%v), want record %d", te.What, te.Seq, te, at.seq)
+				}
+				if openRefused != at.openFails {
+					t.Errorf("Open refused the log: %v, want %v", openRefused, at.openFails)
 				}
 			})
 		}
