@@ -50,7 +50,7 @@ type Options struct {
 	Rand io.Reader
 }
 
-// Log is the hash-chained, append-only access log (design.md section 5).
+// Log is the hash-chained, append-only access log (see the package doc).
 // Its methods are safe for concurrent use.
 //
 // Appends are made durable by one committer goroutine that takes every
