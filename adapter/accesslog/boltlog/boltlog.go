@@ -139,13 +139,23 @@ func (s *Store) Head(ctx context.Context) (h logstore.Head, err error) {
 	return h, err
 }
 
-// readHead returns the zero Head if any bucket is missing: the file holds
-// no log (it was never initialised, or is not an access log at all).
+// hasLog reports whether the file holds a log: all four buckets exist.
+// Without them it was never initialised, or is not an access log at all.
+func hasLog(tx *bolt.Tx) bool {
+	for _, name := range [][]byte{bucketMeta, bucketRecords, bucketCheckpoints, bucketSubjects} {
+		if tx.Bucket(name) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// readHead returns the zero Head if the file holds no log.
 func readHead(tx *bolt.Tx) (logstore.Head, error) {
-	meta := tx.Bucket(bucketMeta)
-	if meta == nil || tx.Bucket(bucketRecords) == nil || tx.Bucket(bucketCheckpoints) == nil || tx.Bucket(bucketSubjects) == nil {
+	if !hasLog(tx) {
 		return logstore.Head{}, nil
 	}
+	meta := tx.Bucket(bucketMeta)
 	h := logstore.Head{Format: clone(meta.Get(metaFormat)), Anchor: clone(meta.Get(metaAnchor))}
 	var err error
 	if h.Record, err = last(tx.Bucket(bucketRecords)); err != nil {
@@ -267,11 +277,10 @@ func (s *Store) Checkpoints(ctx context.Context, from uint64, limit int) ([]logs
 
 func (s *Store) page(ctx context.Context, bucket []byte, from uint64, limit int) (items []logstore.Item, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		if b == nil {
+		if !hasLog(tx) {
 			return nil
 		}
-		c := b.Cursor()
+		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(seqKey(from)); k != nil && len(items) < limit; k, v = c.Next() {
 			it, err := item(k, v)
 			if err != nil {
@@ -287,10 +296,10 @@ func (s *Store) page(ctx context.Context, bucket []byte, from uint64, limit int)
 // Lookup walks the subject index backwards from subject || atMost.
 func (s *Store) Lookup(ctx context.Context, subject [32]byte, atMost uint64, limit int) (items []logstore.Item, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		sb, rb := tx.Bucket(bucketSubjects), tx.Bucket(bucketRecords)
-		if sb == nil || rb == nil {
+		if !hasLog(tx) {
 			return nil
 		}
+		sb, rb := tx.Bucket(bucketSubjects), tx.Bucket(bucketRecords)
 		c := sb.Cursor()
 		target := append(subject[:], seqKey(atMost)...)
 		k, _ := c.Seek(target)
@@ -311,12 +320,12 @@ func (s *Store) Lookup(ctx context.Context, subject [32]byte, atMost uint64, lim
 // Trim deletes through `through` in one read-write transaction.
 func (s *Store) Trim(ctx context.Context, through uint64, refs []logstore.SubjectRef, anchor []byte) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
+		if !hasLog(tx) {
 			return fmt.Errorf("%w: no log in %s", logstore.ErrCorrupt, s.db.Path())
 		}
 		for _, name := range [][]byte{bucketRecords, bucketCheckpoints} {
 			c := tx.Bucket(name).Cursor()
-			for k, _ := c.First(); k != nil && len(k) == 8 && binary.BigEndian.Uint64(k) <= through; k, _ = c.First() {
+			for k, _ := c.First(); len(k) == 8 && binary.BigEndian.Uint64(k) <= through; k, _ = c.First() {
 				if err := c.Delete(); err != nil {
 					return err
 				}
