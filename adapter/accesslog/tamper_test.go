@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -480,6 +481,83 @@ func TestVerifyFindsAChangeToAnyOneField(t *testing.T) {
 				}
 				if openRefused != at.openFails {
 					t.Errorf("Open refused the log: %v, want %v", openRefused, at.openFails)
+				}
+			})
+		}
+	}
+}
+
+// exportRecordFields are the names an export gives a record's fields: the
+// JSON keys of jsonRecord and the CSV columns, without the item type and
+// the two CSV columns only other rows use. They are derived from the
+// export types, so a field added to the export is tested too.
+func exportRecordFields(format Format) []string {
+	if format == FormatCSV {
+		return slices.DeleteFunc(slices.Clone(csvColumns), func(c string) bool {
+			return c == "type" || c == "digest" || c == "signature"
+		})
+	}
+	var out []string
+	for f := range reflect.TypeFor[jsonRecord]().Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "type" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// changeExportField changes one field of item i, keeping it well formed:
+// a number goes up by one, a hash or fingerprint gets another last digit,
+// a time moves by a nanosecond, subjects become another person's, and any
+// other text gets one more character.
+func changeExportField(tb testing.TB, d *exportDoc, i int, field string) {
+	tb.Helper()
+	other := SubjectID(testSubjectKey, "20101199000099")
+	if field == "subjects" {
+		if d.format == FormatJSONL {
+			d.json[i][field] = []any{other}
+		} else {
+			d.set(i, field, other)
+		}
+		return
+	}
+	v := d.get(i, field)
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		d.set(i, field, strconv.FormatUint(n+1, 10))
+	} else if _, err := decodeHash(v); err == nil {
+		last := "0"
+		if v[63] == '0' {
+			last = "1"
+		}
+		d.set(i, field, v[:63]+last)
+	} else if tm, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		d.set(i, field, tm.Add(time.Nanosecond).Format(time.RFC3339Nano))
+	} else {
+		d.set(i, field, v+"x")
+	}
+	if d.get(i, field) == v {
+		tb.Fatalf("%s %q unchanged", field, v)
+	}
+}
+
+// TestVerifyExportFindsAChangeToAnyOneField is the export's counterpart of
+// TestVerifyFindsAChangeToAnyOneField: one field of one record at a time,
+// for every field the export writes for a record.
+func TestVerifyExportFindsAChangeToAnyOneField(t *testing.T) {
+	k := newECKey(t)
+	for _, format := range []Format{FormatJSONL, FormatCSV} {
+		clean := exportFixture(t, k, format, Filter{})
+		for _, field := range exportRecordFields(format) {
+			t.Run(string(format)+"/"+field, func(t *testing.T) {
+				d := parseDoc(t, format, clean)
+				changeExportField(t, d, d.find("record", 2), field)
+				_, err := VerifyExport(context.Background(), bytes.NewReader(d.bytes(t)), verifyOpts(k))
+				var te *TamperError
+				if !errors.As(err, &te) {
+					t.Fatalf("VerifyExport: %v, want a TamperError", err)
+				}
+				if te.What != "record" || te.Seq != 2 || te.Line == 0 {
+					t.Errorf("first bad item: %s %d line %d (%v), want record 2", te.What, te.Seq, te.Line, te)
 				}
 			})
 		}
