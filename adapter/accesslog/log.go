@@ -33,8 +33,8 @@ type Options struct {
 	// Path is the log's bbolt file (package boltlog), created if missing.
 	// Exactly one of Path and Backend is required.
 	Path string
-	// Backend is the storage for any other backend. Open takes it over:
-	// Close closes it, and so does an Open that fails.
+	// Backend is any other storage (see logstore.Backend). Open takes it
+	// over: Close closes it, and so does an Open that fails.
 	Backend            logstore.Backend
 	Signer             crypto.Signer         // adapter key (ECDSA P-256 or RSA); signs checkpoints. Required.
 	Certificate        *x509.Certificate     // certificate of Signer's public key; checkpoints name it by fingerprint. Required.
@@ -164,7 +164,7 @@ func Open(opts Options) (*Log, error) {
 func validateOptions(o *Options) error {
 	switch {
 	case o.Path == "" && o.Backend == nil:
-		return fmt.Errorf("%w: Path is empty", ErrInvalidOptions)
+		return fmt.Errorf("%w: Path is empty and there is no Backend", ErrInvalidOptions)
 	case o.Path != "" && o.Backend != nil:
 		return fmt.Errorf("%w: both Path and Backend are set", ErrInvalidOptions)
 	case o.Signer == nil:
