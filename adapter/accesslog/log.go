@@ -349,7 +349,8 @@ func (l *Log) Healthy() error {
 }
 
 // Head returns the sequence number and hash of the newest durable record
-// (the anchor's if the log holds no records).
+// (the anchor's if the log holds no records) as of this Log's last commit;
+// on a backend that several nodes share, others may have added more.
 func (l *Log) Head() (uint64, [32]byte) {
 	l.stateMu.Lock()
 	defer l.stateMu.Unlock()
