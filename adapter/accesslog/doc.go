@@ -75,5 +75,5 @@
 // bumping FormatVersion and keeping the old encoding readable for the old
 // version. TestRecordHashIsStable, the committed exports in testdata and
 // boltlog's first-format log file (written before the backend seam
-// existed) pin them.
+// existed) pin them; docs/access-log.md describes them for auditors.
 package accesslog
