@@ -45,10 +45,11 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive (Debian + npm)
+## interop-deps: the real SOAP clients the interop tests drive, and strace for the
+## access log's fsync test (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 python3-zeep python3-xmlsec >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 python3-zeep python3-xmlsec strace >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 clean:

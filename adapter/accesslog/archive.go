@@ -8,7 +8,7 @@ import (
 	"io"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // ErrNothingToArchive reports an Archive call with no record old enough.
@@ -54,17 +54,14 @@ func (l *Log) Archive(ctx context.Context, before time.Time, out Syncer) (Archiv
 	if l.closed {
 		return ArchiveSummary{}, ErrClosed
 	}
-	var anchor Anchor
-	if err := l.db.View(func(tx *bolt.Tx) error {
-		var err error
-		anchor, err = readAnchor(tx)
-		return err
-	}); err != nil {
+	h, err := readHead(ctx, l.store)
+	if err != nil {
 		return ArchiveSummary{}, err
 	}
+	anchor := h.anchor
 	// Find the last record of the prefix older than before.
 	last := Anchor{Seq: anchor.Seq}
-	err := walk(l.db, anchor.Seq+1, 0, func(r Record) error {
+	err = walk(ctx, l.store, h.raw, anchor.Seq+1, 0, func(r Record) error {
 		if !r.Time.Before(before) {
 			return errStop
 		}
@@ -78,13 +75,12 @@ func (l *Log) Archive(ctx context.Context, before time.Time, out Syncer) (Archiv
 		return ArchiveSummary{}, fmt.Errorf("%w: none before %s", ErrNothingToArchive, before.UTC().Format(time.RFC3339))
 	}
 	var seal *Checkpoint
-	if err := l.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketCheckpoints).Get(seqKey(last.Seq)) == nil {
-			seal = &Checkpoint{Seq: last.Seq, Head: last.Hash, Time: l.now().UTC().Round(0)}
-		}
-		return nil
-	}); err != nil {
-		return ArchiveSummary{}, err
+	cps, err := l.store.Checkpoints(ctx, last.Seq, 1)
+	if err != nil {
+		return ArchiveSummary{}, storageError(err)
+	}
+	if len(cps) == 0 || cps[0].Seq != last.Seq {
+		seal = &Checkpoint{Seq: last.Seq, Head: last.Hash, Time: l.now().UTC().Round(0)}
 	}
 	if seal != nil {
 		if err := signCheckpoint(seal, l.signer, l.cert, l.rand); err != nil {
@@ -95,7 +91,7 @@ func (l *Log) Archive(ctx context.Context, before time.Time, out Syncer) (Archiv
 	// changed after their own checkpoint.
 	v := newVerifier(anchor, certSet([]*x509.Certificate{l.cert}))
 	v.skipUnknownCert = true
-	sum, err := exportRange(ctx, l.db, out, FormatJSONL, Filter{}, "archive", anchor, last.Seq, seal, v)
+	sum, err := exportRange(ctx, l.store, h, out, FormatJSONL, Filter{}, "archive", last.Seq, seal, v)
 	if err != nil {
 		return ArchiveSummary{}, fmt.Errorf("accesslog: archive: %w", err)
 	}
@@ -115,55 +111,39 @@ func (l *Log) Archive(ctx context.Context, before time.Time, out Syncer) (Archiv
 }
 
 // dropThrough deletes records and checkpoints up to and including seq, in
-// chunks, moving the anchor with each chunk.
+// chunks of archiveChunk records, moving the anchor with each chunk.
 func (l *Log) dropThrough(ctx context.Context, seq uint64) error {
 	for {
-		done := false
-		err := l.db.Update(func(tx *bolt.Tx) error {
-			rb, cb, sb := tx.Bucket(bucketRecords), tx.Bucket(bucketCheckpoints), tx.Bucket(bucketSubjects)
-			var anchor Anchor
-			c := rb.Cursor()
-			n := 0
-			for k, v := c.First(); k != nil && n < archiveChunk; k, v = c.First() {
-				r, err := decodeStored(k, v)
+		items, err := l.store.Records(ctx, 0, archiveChunk)
+		if err != nil {
+			return fmt.Errorf("accesslog: archive: read archived records: %w", storageError(err))
+		}
+		var anchor Anchor
+		var refs []logstore.SubjectRef
+		for _, it := range items {
+			if it.Seq > seq {
+				break
+			}
+			r, err := decodeStored(it.Seq, it.Value)
+			if err != nil {
+				return err
+			}
+			for _, s := range r.Subjects {
+				h, err := decodeHash(s)
 				if err != nil {
 					return err
 				}
-				if r.Seq > seq {
-					break
-				}
-				for _, s := range r.Subjects {
-					h, err := decodeHash(s)
-					if err != nil {
-						return err
-					}
-					if err := sb.Delete(append(h[:], k...)); err != nil {
-						return err
-					}
-				}
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				anchor = Anchor{Seq: r.Seq, Hash: r.Hash}
-				n++
+				refs = append(refs, logstore.SubjectRef{Subject: h, Seq: r.Seq})
 			}
-			if n == 0 {
-				done = true
-				return nil
-			}
-			cc := cb.Cursor()
-			for k, _ := cc.First(); k != nil && bytesToSeq(k) <= anchor.Seq; k, _ = cc.First() {
-				if err := cc.Delete(); err != nil {
-					return err
-				}
-			}
-			done = anchor.Seq == seq
-			return tx.Bucket(bucketMeta).Put(metaAnchor, encodeAnchor(anchor))
-		})
-		if err != nil {
-			return fmt.Errorf("accesslog: archive: delete archived records: %w", err)
+			anchor = Anchor{Seq: r.Seq, Hash: r.Hash}
 		}
-		if done {
+		if anchor.Seq == 0 {
+			return nil
+		}
+		if err := l.store.Trim(ctx, anchor.Seq, refs, encodeAnchor(anchor)); err != nil {
+			return fmt.Errorf("accesslog: archive: delete archived records: %w", storageError(err))
+		}
+		if anchor.Seq == seq {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {

@@ -50,6 +50,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
 	}
+	if dir := os.Getenv(fsyncChildEnv); dir != "" {
+		os.Exit(fsyncChild(dir))
+	}
 	os.Exit(m.Run())
 }
 

@@ -3,6 +3,8 @@ package accesslog
 import (
 	"errors"
 	"fmt"
+
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // Sentinel errors. Callers test for them with errors.Is; every error this
@@ -29,8 +31,9 @@ var (
 	// build does not know.
 	ErrUnsupportedFormat = errors.New("accesslog: unsupported format")
 	// ErrLocked reports that the log file is held by another process (the
-	// running server) and could not be opened within the timeout.
-	ErrLocked = errors.New("accesslog: log file is locked by another process")
+	// running server) and could not be opened within the timeout. It is
+	// logstore.ErrLocked, which every backend returns.
+	ErrLocked = logstore.ErrLocked
 )
 
 // TamperError names the first item that failed verification.
@@ -44,7 +47,7 @@ type TamperError struct {
 	// ID is the record id when it is known, "" otherwise.
 	ID string
 	// Line is the 1-based line (JSONL) or row (CSV) of an export, 0 for a
-	// bbolt log.
+	// stored log.
 	Line int
 	// Reason says what is wrong, for a human.
 	Reason string

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // Format is an export file format.
@@ -57,25 +57,23 @@ type ExportSummary struct {
 // after the export started may or may not be included; call Checkpoint
 // first for an export whose every record is covered by a signature.
 func (l *Log) Export(ctx context.Context, w io.Writer, format Format, f Filter) (ExportSummary, error) {
-	return export(ctx, l.db, w, format, f)
+	return export(ctx, l.store, w, format, f)
 }
 
-func export(ctx context.Context, db *bolt.DB, w io.Writer, format Format, f Filter) (ExportSummary, error) {
-	var anchor Anchor
-	if err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		anchor, err = readAnchor(tx)
-		return err
-	}); err != nil {
+func export(ctx context.Context, store logstore.Backend, w io.Writer, format Format, f Filter) (ExportSummary, error) {
+	h, err := readHead(ctx, store)
+	if err != nil {
 		return ExportSummary{}, err
 	}
-	return exportRange(ctx, db, w, format, f, "export", anchor, ^uint64(0), nil, nil)
+	return exportRange(ctx, store, h, w, format, f, "export", ^uint64(0), nil, nil)
 }
 
-// exportRange writes the records and checkpoints after anchor up to and
-// including record last, then extra (if not nil) as a final checkpoint.
-// With a verifier, every item is verified before it is written.
-func exportRange(ctx context.Context, db *bolt.DB, w io.Writer, format Format, f Filter, kind string, anchor Anchor, last uint64, extra *Checkpoint, v *verifier) (ExportSummary, error) {
+// exportRange writes the records and checkpoints after h's anchor up to
+// and including record last (and at most to h), then extra (if not nil)
+// as a final checkpoint. With a verifier, every item is verified before
+// it is written.
+func exportRange(ctx context.Context, store logstore.Backend, h head, w io.Writer, format Format, f Filter, kind string, last uint64, extra *Checkpoint, v *verifier) (ExportSummary, error) {
+	anchor := h.anchor
 	ew, err := newExportWriter(w, format)
 	if err != nil {
 		return ExportSummary{}, err
@@ -84,7 +82,7 @@ func exportRange(ctx context.Context, db *bolt.DB, w io.Writer, format Format, f
 	if err := ew.header(anchor, kind); err != nil {
 		return sum, err
 	}
-	err = walk(db, anchor.Seq+1, 0, func(r Record) error {
+	err = walk(ctx, store, h.raw, anchor.Seq+1, 0, func(r Record) error {
 		if r.Seq > last {
 			return errStop
 		}

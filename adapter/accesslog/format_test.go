@@ -58,7 +58,7 @@ func TestStoredRecordRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeStored(seqKey(42), v)
+	got, err := decodeStored(42, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestStoredRecordRoundTrips(t *testing.T) {
 	if !bytes.Equal(v, again) || got.Time != r.Time || got.Hash != r.Hash {
 		t.Errorf("decode(encode(r)) differs from r")
 	}
-	if _, err := decodeStored(seqKey(43), v); !errors.Is(err, ErrTampered) {
+	if _, err := decodeStored(43, v); !errors.Is(err, ErrTampered) {
 		t.Errorf("record under another key: %v, want ErrTampered", err)
 	}
 }

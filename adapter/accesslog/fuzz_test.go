@@ -67,7 +67,7 @@ func FuzzDecodeStored(f *testing.F) {
 	f.Add(uint64(42), v)
 	f.Add(uint64(1), []byte("short"))
 	f.Fuzz(func(t *testing.T, seq uint64, b []byte) {
-		got, err := decodeStored(seqKey(seq), b)
+		got, err := decodeStored(seq, b)
 		if err != nil {
 			if !errors.Is(err, ErrTampered) {
 				t.Fatalf("error of no known class: %v", err)

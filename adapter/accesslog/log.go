@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/darbaza/darbaza/adapter/accesslog/boltlog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Defaults for the zero values of Options.
@@ -30,7 +30,12 @@ const maxBatch = 1024
 
 // Options configure Open. Every field's zero value is documented.
 type Options struct {
-	Path               string                // bbolt file; created if missing. Required.
+	// Path is the log's bbolt file (package boltlog), created if missing.
+	// Exactly one of Path and Backend is required.
+	Path string
+	// Backend is any other storage (see logstore.Backend). Open takes it
+	// over: Close closes it, and so does an Open that fails.
+	Backend            logstore.Backend
 	Signer             crypto.Signer         // adapter key (ECDSA P-256 or RSA); signs checkpoints. Required.
 	Certificate        *x509.Certificate     // certificate of Signer's public key; checkpoints name it by fingerprint. Required.
 	SubjectKey         []byte                // HMAC-SHA256 key for subjects, >= 32 bytes. Required.
@@ -38,22 +43,23 @@ type Options struct {
 	Now                func() time.Time      // nil means time.Now
 	Registerer         prometheus.Registerer // nil means no metrics
 	Logger             *slog.Logger          // nil means discard
-	// OpenTimeout bounds the wait for bbolt's file lock, which another
+	// OpenTimeout bounds the wait for the lock on Path, which another
 	// process (a running server) may hold. Zero means DefaultOpenTimeout.
 	OpenTimeout time.Duration
 	// Rand is the randomness for signatures; nil means crypto/rand.Reader.
 	Rand io.Reader
 }
 
-// Log is the hash-chained, append-only access log (design.md section 5).
+// Log is the hash-chained, append-only access log (see the package doc).
 // Its methods are safe for concurrent use.
 //
 // Appends are made durable by one committer goroutine that takes every
 // Append waiting at the moment it becomes free and commits them in one
-// bbolt transaction (one fsync): group commit. A lone Append on an idle log
-// is committed at once; nothing waits for a batch to fill.
+// backend transaction (one fsync): group commit. A lone Append on an idle
+// log is committed at once; nothing waits for a batch to fill.
 type Log struct {
-	db         *bolt.DB
+	store      logstore.Backend
+	name       string // Path, or a description of Backend, for messages
 	signer     crypto.Signer
 	cert       *x509.Certificate
 	subjectKey []byte
@@ -69,8 +75,10 @@ type Log struct {
 	reqs   chan *request
 	done   chan struct{} // closed when the committer has exited
 
-	// state is the chain head and the newest checkpoint; the committer
-	// writes it, anyone may read it.
+	// state is the chain head and the newest checkpoint as of the last
+	// commit; the committer writes it, anyone may read it. Each commit
+	// chains onto the head the backend reads in its transaction, not onto
+	// this copy.
 	stateMu  sync.Mutex
 	seq      uint64
 	head     [32]byte
@@ -80,6 +88,7 @@ type Log struct {
 
 	// beforeCommit, if set (tests only), runs inside each commit
 	// transaction with the number of records in it; an error aborts it.
+	// It is set before the Appends it is meant for.
 	beforeCommit func(records int) error
 }
 
@@ -104,21 +113,30 @@ type result struct {
 	err error
 }
 
-// Open opens or creates the log at opts.Path, checks it (format version,
-// the chain from the newest checkpoint to the tail, and that checkpoint's
-// signature when it names opts.Certificate) and starts the committer. A log
-// whose tail does not verify is refused with an error wrapping ErrTampered:
-// run `darbaza audit verify` to find the first bad record.
+// Open opens or creates the log at opts.Path (or in opts.Backend), checks
+// it (format version, the chain from the newest checkpoint to the tail,
+// and that checkpoint's signature when it names opts.Certificate) and
+// starts the committer. A log whose tail does not verify is refused with
+// an error wrapping ErrTampered: run `darbaza audit verify` to find the
+// first bad record.
 func Open(opts Options) (*Log, error) {
 	if err := validateOptions(&opts); err != nil {
+		if opts.Backend != nil {
+			err = errors.Join(err, opts.Backend.Close())
+		}
 		return nil, err
 	}
-	db, err := openBolt(opts.Path, false, opts.OpenTimeout)
-	if err != nil {
-		return nil, err
+	store, name := opts.Backend, "the access log"
+	if store == nil {
+		b, err := boltlog.Open(opts.Path, boltlog.Options{Timeout: opts.OpenTimeout})
+		if err != nil {
+			return nil, err
+		}
+		store, name = b, opts.Path
 	}
 	l := &Log{
-		db:         db,
+		store:      store,
+		name:       name,
 		signer:     opts.Signer,
 		cert:       opts.Certificate,
 		subjectKey: append([]byte(nil), opts.SubjectKey...),
@@ -130,22 +148,25 @@ func Open(opts Options) (*Log, error) {
 		done:       make(chan struct{}),
 	}
 	if err := l.init(); err != nil {
-		return nil, errors.Join(err, db.Close())
+		return nil, errors.Join(err, store.Close())
 	}
+	var err error
 	l.metrics, err = newMetrics(opts.Registerer, l.now, l.lastCheckpointTime)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("%w: metrics: %w", ErrInvalidOptions, err), db.Close())
+		return nil, errors.Join(fmt.Errorf("%w: metrics: %w", ErrInvalidOptions, err), store.Close())
 	}
 	l.metrics.chainHeight.Set(float64(l.seq))
 	go l.run()
-	l.logger.Info("access log opened", "path", opts.Path, "seq", l.seq, "head", hex.EncodeToString(l.head[:]))
+	l.logger.Info("access log opened", "path", name, "seq", l.seq, "head", hex.EncodeToString(l.head[:]))
 	return l, nil
 }
 
 func validateOptions(o *Options) error {
 	switch {
-	case o.Path == "":
-		return fmt.Errorf("%w: Path is empty", ErrInvalidOptions)
+	case o.Path == "" && o.Backend == nil:
+		return fmt.Errorf("%w: Path is empty and there is no Backend", ErrInvalidOptions)
+	case o.Path != "" && o.Backend != nil:
+		return fmt.Errorf("%w: both Path and Backend are set", ErrInvalidOptions)
 	case o.Signer == nil:
 		return fmt.Errorf("%w: Signer is nil", ErrInvalidOptions)
 	case o.Certificate == nil:
@@ -175,44 +196,16 @@ func validateOptions(o *Options) error {
 	return nil
 }
 
-// openBolt opens the bbolt file, mapping a lock timeout to ErrLocked.
-func openBolt(path string, readOnly bool, timeout time.Duration) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, path, timeout)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("accesslog: open %s: %w", path, err)
-	}
-	return db, nil
-}
-
-// init creates the buckets of a new file (a test write: Open fails at once
+// init creates the storage of a new log (a test write: Open fails at once
 // on a read-only disk) and checks the tail of an existing one.
 func (l *Log) init() error {
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if meta.Get(metaFormat) == nil {
-			if err := meta.Put(metaFormat, []byte{FormatVersion}); err != nil {
-				return err
-			}
-		}
-		for _, name := range [][]byte{bucketRecords, bucketCheckpoints, bucketSubjects} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	ctx := context.Background()
+	if err := l.store.Init(ctx, formatValue()); err != nil {
 		return fmt.Errorf("%w: initialise: %w", ErrUnavailable, err)
 	}
-	seq, head, cp, err := verifyTail(l.db, certSet([]*x509.Certificate{l.cert}))
+	seq, head, cp, err := verifyTail(ctx, l.store, certSet([]*x509.Certificate{l.cert}))
 	if err != nil {
-		return fmt.Errorf("accesslog: refusing to open %s: %w", l.db.Path(), err)
+		return fmt.Errorf("accesslog: refusing to open %s: %w", l.name, err)
 	}
 	if cp != nil && cp.CertFingerprint != CertFingerprint(l.cert) {
 		l.logger.Warn("newest access-log checkpoint is signed by another certificate; its signature was not checked",
@@ -225,46 +218,36 @@ func (l *Log) init() error {
 // verifyTail checks the part of the chain no checkpoint signature covers
 // yet (the newest checkpoint's record to the tail), the newest checkpoint
 // itself, and that no record it covers is gone. It returns the head.
-func verifyTail(db *bolt.DB, certs map[string]*x509.Certificate) (uint64, [32]byte, *Checkpoint, error) {
-	var anchor Anchor
-	var cp *Checkpoint
-	var from Record
-	err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		if anchor, err = readAnchor(tx); err != nil {
-			return err
-		}
-		if k, v := tx.Bucket(bucketCheckpoints).Cursor().Last(); k != nil {
-			c, err := decodeStoredCheckpoint(k, v)
-			if err != nil {
-				return err
-			}
-			cp = &c
-		}
-		if cp == nil || cp.Seq <= anchor.Seq {
-			return nil
-		}
-		v := tx.Bucket(bucketRecords).Get(seqKey(cp.Seq))
-		if v == nil {
-			return &TamperError{Seq: cp.Seq, What: "record", Reason: "missing, though a checkpoint covers it (records removed from the end)"}
-		}
-		from, err = decodeStored(seqKey(cp.Seq), v)
-		return err
-	})
+func verifyTail(ctx context.Context, store logstore.Backend, certs map[string]*x509.Certificate) (uint64, [32]byte, *Checkpoint, error) {
+	h, err := readHead(ctx, store)
+	if err == nil {
+		err = h.decodeTip()
+	}
 	if err != nil {
 		return 0, [32]byte{}, nil, err
 	}
-	start := anchor
-	if from.Seq != 0 {
+	start := h.anchor
+	if cp := h.cp; cp != nil && cp.Seq > h.anchor.Seq {
+		items, err := store.Records(ctx, cp.Seq, 1)
+		if err != nil {
+			return 0, [32]byte{}, nil, storageError(err)
+		}
+		if len(items) == 0 || items[0].Seq != cp.Seq {
+			return 0, [32]byte{}, nil, &TamperError{Seq: cp.Seq, What: "record", Reason: "missing, though a checkpoint covers it (records removed from the end)"}
+		}
+		from, err := decodeStored(items[0].Seq, items[0].Value)
+		if err != nil {
+			return 0, [32]byte{}, nil, err
+		}
 		start = Anchor{Seq: from.Seq - 1, Hash: from.PrevHash}
 	}
 	v := newVerifier(start, certs)
 	v.skipUnknownCert = true
 	cpFrom := start.Seq
-	if cp != nil {
-		cpFrom = cp.Seq
+	if h.cp != nil {
+		cpFrom = h.cp.Seq
 	}
-	if err := walk(db, start.Seq+1, cpFrom,
+	if err := walk(ctx, store, h.raw, start.Seq+1, cpFrom,
 		func(r Record) error { return v.record(&r) },
 		func(c Checkpoint) error { return v.checkpoint(&c) }); err != nil {
 		return 0, [32]byte{}, nil, err
@@ -366,7 +349,8 @@ func (l *Log) Healthy() error {
 }
 
 // Head returns the sequence number and hash of the newest durable record
-// (the anchor's if the log holds no records).
+// (the anchor's if the log holds no records) as of this Log's last commit;
+// on a backend that several nodes share, others may have added more.
 func (l *Log) Head() (uint64, [32]byte) {
 	l.stateMu.Lock()
 	defer l.stateMu.Unlock()
@@ -387,7 +371,7 @@ func (l *Log) SubjectID(pin string) string { return SubjectID(l.subjectKey, pin)
 
 // Close stops accepting records, commits those already queued, writes a
 // final checkpoint if records were added since the last one, and closes
-// the file. Calling it again returns nil.
+// the backend. Calling it again returns nil.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -399,7 +383,7 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	<-l.done
 	l.logger.Info("access log closed", "seq", l.seq)
-	return errors.Join(l.closeErr, l.db.Close())
+	return errors.Join(l.closeErr, l.store.Close())
 }
 
 // run is the committer goroutine.
@@ -458,11 +442,12 @@ func (l *Log) finalCheckpoint() error {
 	return (<-res).err
 }
 
-// commit makes the records of batch durable in one transaction, chained
-// onto the current head, and answers every request. A checkpoint is signed
-// in the same transaction when a request asks for one, or on a tick if the
-// head moved since the last checkpoint. If the transaction fails, no
-// in-memory state changes and the log becomes unavailable for good.
+// commit makes the records of batch durable in one backend transaction,
+// chained onto the head the backend reads in it, and answers every
+// request. A checkpoint is signed in the same transaction when a request
+// asks for one, or on a tick if the head moved since the last checkpoint.
+// If the transaction fails, no in-memory state changes and the log
+// becomes unavailable for good.
 func (l *Log) commit(batch []*request, tick bool) {
 	if err := l.unavailable(); err != nil {
 		for _, req := range batch {
@@ -470,81 +455,70 @@ func (l *Log) commit(batch []*request, tick bool) {
 		}
 		return
 	}
-	l.stateMu.Lock()
-	seq, head, lastCP := l.seq, l.head, l.lastCP
-	l.stateMu.Unlock()
-
 	var wantCP bool
-	recs := make([]*Record, 0, len(batch))
 	for _, req := range batch {
-		if req.checkpoint {
-			wantCP = true
-			continue
-		}
-		r := &req.rec
-		seq++
-		r.Seq, r.PrevHash = seq, head
-		h, err := r.ComputeHash()
-		if err != nil { // unreachable: newRecord builds valid records
-			req.reply(result{err: fmt.Errorf("%w: %w", ErrInvalidEntry, err)})
-			seq--
-			continue
-		}
-		r.Hash, head = h, h
-		recs = append(recs, r)
+		wantCP = wantCP || req.checkpoint
 	}
-	moved := lastCP == nil && seq > 0 || lastCP != nil && lastCP.Seq != seq
-	signCP := (wantCP && (moved || lastCP == nil)) || (tick && moved)
-	if len(recs) == 0 && !signCP {
+	// The outcome of the last call of prepare, the one the backend stores.
+	var (
+		recs   []*Record
+		seq    uint64
+		hash   [32]byte
+		lastCP *Checkpoint // the newest checkpoint after the commit
+		signed *Checkpoint // the one this commit signed, if any
+	)
+	prepare := func(stored logstore.Head) (logstore.Batch, error) {
+		h, err := decodeHead(stored)
+		if err != nil {
+			return logstore.Batch{}, err
+		}
+		recs, seq, hash, lastCP, signed = recs[:0], h.seq, h.hash, h.cp, nil
+		var b logstore.Batch
 		for _, req := range batch {
 			if req.checkpoint {
-				req.reply(result{cp: *lastCP})
+				continue
 			}
-		}
-		return
-	}
-	var cp *Checkpoint
-	if signCP {
-		cp = &Checkpoint{Seq: seq, Head: head, Time: l.now().UTC().Round(0)}
-		if err := signCheckpoint(cp, l.signer, l.cert, l.rand); err != nil {
-			// A signing failure must not lose records: commit them unsigned.
-			l.logger.Error("access-log checkpoint not signed", "seq", seq, "err", err)
-			cp = nil
-		}
-	}
-	start := time.Now()
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		rb, sb := tx.Bucket(bucketRecords), tx.Bucket(bucketSubjects)
-		rb.FillPercent, sb.FillPercent = 0.9, 0.9 // keys only ever grow
-		for _, r := range recs {
+			r := &req.rec
+			r.Seq, r.PrevHash = seq+1, hash
+			if r.Hash, err = r.ComputeHash(); err != nil { // unreachable: newRecord builds valid records
+				return logstore.Batch{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
+			}
 			v, err := encodeStored(r)
 			if err != nil {
-				return err
+				return logstore.Batch{}, err
 			}
-			key := seqKey(r.Seq)
-			if err := rb.Put(key, v); err != nil {
-				return err
-			}
+			subjects := make([][32]byte, 0, len(r.Subjects))
 			for _, s := range r.Subjects {
-				raw, _ := hex.DecodeString(s)
-				if err := sb.Put(append(raw, key...), nil); err != nil {
-					return err
+				h, err := decodeHash(s)
+				if err != nil {
+					return logstore.Batch{}, err
 				}
+				subjects = append(subjects, h)
+			}
+			b.Records = append(b.Records, logstore.Record{Item: logstore.Item{Seq: r.Seq, Value: v}, Subjects: subjects})
+			seq, hash = r.Seq, r.Hash
+			recs = append(recs, r)
+		}
+		moved := lastCP == nil && seq > 0 || lastCP != nil && lastCP.Seq != seq
+		if (wantCP && (moved || lastCP == nil)) || (tick && moved) {
+			cp := &Checkpoint{Seq: seq, Head: hash, Time: l.now().UTC().Round(0)}
+			if err := signCheckpoint(cp, l.signer, l.cert, l.rand); err != nil {
+				// A signing failure must not lose records: commit them unsigned.
+				l.logger.Error("access-log checkpoint not signed", "seq", seq, "err", err)
+			} else {
+				b.Checkpoints = append(b.Checkpoints, logstore.Item{Seq: cp.Seq, Value: encodeCheckpoint(cp)})
+				signed, lastCP = cp, cp
 			}
 		}
-		if cp != nil {
-			if err := tx.Bucket(bucketCheckpoints).Put(seqKey(cp.Seq), encodeCheckpoint(cp)); err != nil {
-				return err
-			}
+		if l.beforeCommit != nil && !b.Empty() {
+			return b, l.beforeCommit(len(b.Records))
 		}
-		if l.beforeCommit != nil {
-			return l.beforeCommit(len(recs))
-		}
-		return nil
-	})
-	l.metrics.commitTime.Observe(time.Since(start).Seconds())
+		return b, nil
+	}
+	start := time.Now()
+	err := l.store.Commit(context.Background(), prepare)
 	if err != nil {
-		err = fmt.Errorf("%w: commit of %d records: %w", ErrUnavailable, len(recs), err)
+		err = fmt.Errorf("%w: commit of %d records: %w", ErrUnavailable, len(recs), storageError(err))
 		l.stateMu.Lock()
 		l.failed = err
 		l.stateMu.Unlock()
@@ -555,17 +529,18 @@ func (l *Log) commit(batch []*request, tick bool) {
 		}
 		return
 	}
-	l.stateMu.Lock()
-	l.seq, l.head = seq, head
-	if cp != nil {
-		l.lastCP = cp
+	if len(recs) > 0 || signed != nil {
+		l.metrics.commitTime.Observe(time.Since(start).Seconds())
 	}
-	lastCP = l.lastCP
+	l.stateMu.Lock()
+	l.seq, l.head, l.lastCP = seq, hash, lastCP
 	l.stateMu.Unlock()
-	l.metrics.written.Add(float64(len(recs)))
-	l.metrics.batchSize.Observe(float64(len(recs)))
+	if len(recs) > 0 {
+		l.metrics.written.Add(float64(len(recs)))
+		l.metrics.batchSize.Observe(float64(len(recs)))
+	}
 	l.metrics.chainHeight.Set(float64(seq))
-	if cp != nil {
+	if cp := signed; cp != nil {
 		l.metrics.checkpoints.Inc()
 		l.logger.Info("access-log checkpoint", "seq", cp.Seq, "head", hex.EncodeToString(cp.Head[:]),
 			"time", cp.Time, "certificate", cp.CertFingerprint, "signature", hex.EncodeToString(cp.Signature))

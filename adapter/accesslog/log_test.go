@@ -97,6 +97,7 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 		edit func(*Options)
 	}{
 		{"no path", func(o *Options) { o.Path = "" }},
+		{"both a path and a backend", func(o *Options) { o.Backend = newMemData().open() }},
 		{"no signer", func(o *Options) { o.Signer = nil }},
 		{"no certificate", func(o *Options) { o.Certificate = nil }},
 		{"certificate of another key", func(o *Options) { o.Certificate = other.cert }},

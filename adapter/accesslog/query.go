@@ -1,16 +1,14 @@
 package accesslog
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // Filter selects records. Zero fields match everything; set fields must
@@ -43,16 +41,12 @@ var errStop = errors.New("stop")
 
 // list calls fn for every record matching f, oldest first. fn returning
 // an error stops the walk with that error.
-func list(ctx context.Context, db *bolt.DB, f Filter, fn func(Record) error) error {
-	var anchor Anchor
-	if err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		anchor, err = readAnchor(tx)
-		return err
-	}); err != nil {
+func list(ctx context.Context, store logstore.Backend, f Filter, fn func(Record) error) error {
+	h, err := readHead(ctx, store)
+	if err != nil {
 		return err
 	}
-	return walk(db, anchor.Seq+1, 0, func(r Record) error {
+	return walk(ctx, store, h.raw, h.anchor.Seq+1, 0, func(r Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -65,9 +59,10 @@ func list(ctx context.Context, db *bolt.DB, f Filter, fn func(Record) error) err
 
 // List calls fn for each record matching f, oldest first, until fn
 // returns an error (which List returns). Records are read in short
-// transactions, so a long listing does not hold up Append.
+// transactions, so a long listing does not hold up Append; records
+// appended after List began are not listed.
 func (l *Log) List(ctx context.Context, f Filter, fn func(Record) error) error {
-	return list(ctx, l.db, f, fn)
+	return list(ctx, l.store, f, fn)
 }
 
 // History page sizes.
@@ -103,45 +98,24 @@ func (l *Log) History(ctx context.Context, pin string, cursor string, limit int)
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
-	subject, _ := hex.DecodeString(l.SubjectID(pin))
-	err = l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketSubjects).Cursor()
-		rb := tx.Bucket(bucketRecords)
-		target := append(slices.Clone(subject), seqKey(start)...)
-		k, _ := c.Seek(target)
-		if k == nil {
-			k, _ = c.Last()
-		} else if !bytes.Equal(k, target) {
-			k, _ = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, subject) && len(k) == len(subject)+8; k, _ = c.Prev() {
-			seqB := k[len(subject):]
-			if len(recs) == limit {
-				next = strconv.FormatUint(bytesToSeq(seqB), 10)
-				return nil
-			}
-			v := rb.Get(seqB)
-			if v == nil {
-				return &TamperError{Seq: bytesToSeq(seqB), What: "record", Reason: "indexed for a subject but missing"}
-			}
-			r, err := decodeStored(seqB, v)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, r)
-		}
-		return nil
-	})
+	subject, _ := decodeHash(l.SubjectID(pin))
+	items, err := l.store.Lookup(ctx, subject, start, limit+1)
 	if err != nil {
-		return nil, "", err
+		return nil, "", storageError(err)
+	}
+	if len(items) > limit {
+		next = strconv.FormatUint(items[limit].Seq, 10)
+		items = items[:limit]
+	}
+	for _, it := range items {
+		if it.Value == nil {
+			return nil, "", &TamperError{Seq: it.Seq, What: "record", Reason: "indexed for a subject but missing"}
+		}
+		r, err := decodeStored(it.Seq, it.Value)
+		if err != nil {
+			return nil, "", err
+		}
+		recs = append(recs, r)
 	}
 	return recs, next, nil
-}
-
-func bytesToSeq(b []byte) uint64 {
-	var s uint64
-	for _, c := range b {
-		s = s<<8 | uint64(c)
-	}
-	return s
 }

@@ -1,24 +1,12 @@
 package accesslog
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 
-	bolt "go.etcd.io/bbolt"
-)
-
-// Bucket and key names of the bbolt file. The file holds nothing but the
-// access log (design.md section 5: its own file, separate from the registry).
-var (
-	bucketMeta        = []byte("meta")        // metaFormat, metaAnchor
-	bucketRecords     = []byte("records")     // seqKey -> body || prev hash || hash
-	bucketCheckpoints = []byte("checkpoints") // seqKey -> encodeCheckpoint
-	bucketSubjects    = []byte("subjects")    // raw subject HMAC (32) || seqKey -> empty
-
-	metaFormat = []byte("format") // one byte: FormatVersion
-	metaAnchor = []byte("anchor") // seqKey || hash: the last archived record, absent if none
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // Anchor is where a chain segment starts: the sequence number and hash of
@@ -31,7 +19,14 @@ type Anchor struct {
 	Hash [32]byte
 }
 
-func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+// The values a backend stores are encoded here, so that every backend
+// stores the same bytes. THESE ENCODINGS ARE PART OF THE LOG FORMAT (see
+// appendBody): the format value is one byte, FormatVersion; a record's
+// value is its canonical body, then PrevHash, then Hash; a checkpoint's is
+// encodeCheckpoint's; the anchor's is its sequence number (8 bytes,
+// big-endian) then its hash, and is absent until the first archive.
+
+func formatValue() []byte { return []byte{FormatVersion} }
 
 func encodeStored(r *Record) ([]byte, error) {
 	b, err := appendBody(nil, r)
@@ -42,13 +37,9 @@ func encodeStored(r *Record) ([]byte, error) {
 	return append(b, r.Hash[:]...), nil
 }
 
-// decodeStored parses a value of bucketRecords stored under key. It checks
+// decodeStored parses a stored record value stored under seq. It checks
 // the format, not the hash: verification is the verifier's job.
-func decodeStored(key, val []byte) (Record, error) {
-	if len(key) != 8 {
-		return Record{}, &TamperError{What: "record", Reason: fmt.Sprintf("key of %d bytes", len(key))}
-	}
-	seq := binary.BigEndian.Uint64(key)
+func decodeStored(seq uint64, val []byte) (Record, error) {
 	if len(val) < 64 {
 		return Record{}, &TamperError{Seq: seq, What: "record", Reason: "value too short"}
 	}
@@ -65,11 +56,7 @@ func decodeStored(key, val []byte) (Record, error) {
 	return r, nil
 }
 
-func decodeStoredCheckpoint(key, val []byte) (Checkpoint, error) {
-	if len(key) != 8 {
-		return Checkpoint{}, &TamperError{What: "checkpoint", Reason: fmt.Sprintf("key of %d bytes", len(key))}
-	}
-	seq := binary.BigEndian.Uint64(key)
+func decodeStoredCheckpoint(seq uint64, val []byte) (Checkpoint, error) {
 	c, err := decodeCheckpoint(val)
 	if err != nil {
 		return Checkpoint{}, &TamperError{Seq: seq, What: "checkpoint", Reason: err.Error()}
@@ -81,19 +68,12 @@ func decodeStoredCheckpoint(key, val []byte) (Checkpoint, error) {
 	return c, nil
 }
 
-var errNotALog = errors.New("not an access log file (buckets missing)")
+func encodeAnchor(a Anchor) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, a.Seq), a.Hash[:]...)
+}
 
-// readAnchor returns the anchor and checks the file's format version.
-func readAnchor(tx *bolt.Tx) (Anchor, error) {
-	meta := tx.Bucket(bucketMeta)
-	if meta == nil || tx.Bucket(bucketRecords) == nil || tx.Bucket(bucketCheckpoints) == nil || tx.Bucket(bucketSubjects) == nil {
-		return Anchor{}, fmt.Errorf("%w: %w", ErrUnsupportedFormat, errNotALog)
-	}
-	if v := meta.Get(metaFormat); len(v) != 1 || v[0] != FormatVersion {
-		return Anchor{}, fmt.Errorf("%w: file format %v, this build reads %d", ErrUnsupportedFormat, v, FormatVersion)
-	}
+func decodeAnchor(v []byte) (Anchor, error) {
 	var a Anchor
-	v := meta.Get(metaAnchor)
 	switch len(v) {
 	case 0:
 	case 40:
@@ -105,139 +85,205 @@ func readAnchor(tx *bolt.Tx) (Anchor, error) {
 	return a, nil
 }
 
-func encodeAnchor(a Anchor) []byte {
-	return append(seqKey(a.Seq), a.Hash[:]...)
+// head is a decoded logstore.Head: the chain's tip, its newest checkpoint
+// and its anchor.
+type head struct {
+	anchor Anchor
+	seq    uint64   // the newest record's, the anchor's if there is none
+	hash   [32]byte // the newest record's, the anchor's if there is none
+	cp     *Checkpoint
+	raw    logstore.Head
 }
 
-// walkChunk is how many items one read transaction visits in walk. A
-// long-lived read transaction would stop bbolt from growing the file and so
-// stall the committer; walking in chunks keeps Appends flowing while an
-// export or verification runs against a live log.
+// readHead reads the backend's head, checks its format version and
+// decodes its anchor. Its tip (seq, hash, cp) is decoded by decodeTip.
+func readHead(ctx context.Context, b logstore.Backend) (head, error) {
+	h, err := b.Head(ctx)
+	if err != nil {
+		return head{}, storageError(err)
+	}
+	switch {
+	case h.Format == nil:
+		return head{}, fmt.Errorf("%w: not an access log (no log stored)", ErrUnsupportedFormat)
+	case len(h.Format) != 1 || h.Format[0] != FormatVersion:
+		return head{}, fmt.Errorf("%w: log format %v, this build reads %d", ErrUnsupportedFormat, h.Format, FormatVersion)
+	}
+	a, err := decodeAnchor(h.Anchor)
+	if err != nil {
+		return head{}, err
+	}
+	return head{anchor: a, seq: a.Seq, hash: a.Hash, raw: h}, nil
+}
+
+// decodeHead decodes all of what a commit builds on.
+func decodeHead(raw logstore.Head) (head, error) {
+	a, err := decodeAnchor(raw.Anchor)
+	if err != nil {
+		return head{}, err
+	}
+	h := head{anchor: a, seq: a.Seq, hash: a.Hash, raw: raw}
+	return h, h.decodeTip()
+}
+
+// decodeTip decodes the newest record and checkpoint of h.raw.
+func (h *head) decodeTip() error {
+	if it := h.raw.Record; it != nil {
+		r, err := decodeStored(it.Seq, it.Value)
+		if err != nil {
+			return err
+		}
+		h.seq, h.hash = r.Seq, r.Hash
+	}
+	if it := h.raw.Checkpoint; it != nil {
+		c, err := decodeStoredCheckpoint(it.Seq, it.Value)
+		if err != nil {
+			return err
+		}
+		h.cp = &c
+	}
+	return nil
+}
+
+// storageError turns a backend's report of malformed storage into
+// tampering; other errors pass unchanged.
+func storageError(err error) error {
+	if errors.Is(err, logstore.ErrCorrupt) {
+		return &TamperError{What: "file", Reason: err.Error()}
+	}
+	return err
+}
+
+// walkChunk is how many records (and how many checkpoints) one backend
+// read returns in walk. One long read would stall a backend's writer (a
+// long bbolt read transaction stops the file from growing); walking in
+// pages keeps Appends flowing while an export or verification runs
+// against a live log.
 const walkChunk = 1024
 
 // walk visits records with seq >= fromRec and checkpoints with seq >=
 // fromCP in one merged order: a checkpoint comes right after the record it
 // covers (checkpoints beyond the last record come last). It stops at the
-// first error, from decoding or from a callback. Either callback may be nil.
+// first error, from decoding or from a callback. Either callback may be
+// nil.
 //
-// walk reads in chunks of walkChunk items, one read transaction each, so a
-// long walk does not hold up appends. It reaches at least the last record
-// and checkpoint that were stored when it started; stopping short of them
-// for any reason but an error from a callback is an error (errWalkShort),
-// never a silent success.
-func walk(db *bolt.DB, fromRec, fromCP uint64, onRecord func(Record) error, onCheckpoint func(Checkpoint) error) error {
-	recs := cursorState{next: fromRec}
-	cps := cursorState{next: fromCP, done: onCheckpoint == nil}
-	if err := db.View(func(tx *bolt.Tx) error {
-		recs.target(tx.Bucket(bucketRecords))
-		if !cps.done {
-			cps.target(tx.Bucket(bucketCheckpoints))
-		}
-		return nil
-	}); err != nil {
-		return err
+// walk reads in pages of walkChunk items, one backend read each, up to the
+// last record and checkpoint of h, the head read when the walk began;
+// items added later are not visited. Stopping short of those for any
+// reason but an error is an error (errWalkShort), never a silent success.
+func walk(ctx context.Context, b logstore.Backend, h logstore.Head, fromRec, fromCP uint64, onRecord func(Record) error, onCheckpoint func(Checkpoint) error) error {
+	recs := newStream("record", b.Records, fromRec, h.Record)
+	cps := newStream("checkpoint", b.Checkpoints, fromCP, h.Checkpoint)
+	if onCheckpoint == nil {
+		cps.fetched = true
 	}
-	for !recs.done || !cps.done {
-		err := db.View(func(tx *bolt.Tx) error {
-			rc := tx.Bucket(bucketRecords).Cursor()
-			cc := tx.Bucket(bucketCheckpoints).Cursor()
-			rk, rv := recs.seek(rc)
-			ck, cv := cps.seek(cc)
-			for n := 0; n < walkChunk; n++ {
-				if rk == nil {
-					recs.done = true
-				}
-				if ck == nil {
-					cps.done = true
-				}
-				if recs.done && cps.done {
-					return nil
-				}
-				// Emit the checkpoint first when it covers a record before rk.
-				if !cps.done && (recs.done || string(ck) < string(rk)) {
-					c, err := decodeStoredCheckpoint(ck, cv)
-					if err != nil {
-						return err
-					}
-					if err := onCheckpoint(c); err != nil {
-						return err
-					}
-					cps.visited(c.Seq)
-					ck, cv = cc.Next()
-					continue
-				}
-				r, err := decodeStored(rk, rv)
-				if err != nil {
-					return err
-				}
-				if onRecord != nil {
-					if err := onRecord(r); err != nil {
-						return err
-					}
-				}
-				recs.visited(r.Seq)
-				rk, rv = rc.Next()
-			}
-			return nil
-		})
+	for {
+		r, err := recs.peek(ctx)
 		if err != nil {
 			return err
 		}
+		c, err := cps.peek(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r == nil && c == nil:
+			return nil
+		case c != nil && (r == nil || c.Seq < r.Seq):
+			cp, err := decodeStoredCheckpoint(c.Seq, c.Value)
+			if err != nil {
+				return err
+			}
+			if err := onCheckpoint(cp); err != nil {
+				return err
+			}
+			cps.pop()
+		default:
+			rec, err := decodeStored(r.Seq, r.Value)
+			if err != nil {
+				return err
+			}
+			if onRecord != nil {
+				if err := onRecord(rec); err != nil {
+					return err
+				}
+			}
+			recs.pop()
+		}
 	}
-	if err := recs.short("record"); err != nil {
-		return err
-	}
-	return cps.short("checkpoint")
 }
 
 // errWalkShort reports a walk that ended before the last item that was
 // stored when it began.
 var errWalkShort = errors.New("accesslog: read ended before the last stored item")
 
-// cursorState is walk's position in one bucket of sequence-number keys.
-type cursorState struct {
-	next    uint64 // the first key not yet visited
-	done    bool   // nothing more to visit
-	last    uint64 // the bucket's last key when the walk began
-	hasLast bool   // the bucket held a key >= next when the walk began
-	seen    bool   // at least one item was visited
-	reached uint64 // the last key visited, if seen
+// stream is walk's position in the records or the checkpoints: it reads
+// them page by page up to last, the newest item when the walk began.
+type stream struct {
+	what    string
+	page    func(ctx context.Context, from uint64, limit int) ([]logstore.Item, error)
+	next    uint64 // the first sequence number not yet read
+	last    uint64 // the newest item's sequence number when the walk began
+	fetched bool   // everything up to last has been read
+	seen    bool   // at least one item was read
+	buf     []logstore.Item
 }
 
-// target records the bucket's last key, the least the walk must reach.
-func (c *cursorState) target(b *bolt.Bucket) {
-	if k, _ := b.Cursor().Last(); len(k) == 8 {
-		c.last = binary.BigEndian.Uint64(k)
-		c.hasLast = c.last >= c.next
+func newStream(what string, page func(context.Context, uint64, int) ([]logstore.Item, error), from uint64, newest *logstore.Item) *stream {
+	s := &stream{what: what, page: page, next: from}
+	if newest == nil || newest.Seq < from {
+		s.fetched = true
+	} else {
+		s.last = newest.Seq
 	}
+	return s
 }
 
-// seek positions cur at the next key to visit.
-func (c *cursorState) seek(cur *bolt.Cursor) ([]byte, []byte) {
-	if c.done {
+// peek returns the next item, or nil after the last one.
+func (s *stream) peek(ctx context.Context) (*logstore.Item, error) {
+	if len(s.buf) == 0 && !s.fetched {
+		if err := s.fill(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.buf) == 0 {
 		return nil, nil
 	}
-	return cur.Seek(seqKey(c.next))
+	return &s.buf[0], nil
 }
 
-// visited moves past seq. The largest sequence number ends the bucket:
-// nothing can follow it, and next must not wrap around to 0.
-func (c *cursorState) visited(seq uint64) {
-	c.seen, c.reached = true, seq
-	if seq == math.MaxUint64 {
-		c.done = true
-		return
+// fill reads the next page. A page that ends before last without being
+// full, or that skips last, ends the walk short: an error.
+func (s *stream) fill(ctx context.Context) error {
+	items, err := s.page(ctx, s.next, walkChunk)
+	if err != nil {
+		return storageError(err)
 	}
-	c.next = seq + 1
-}
-
-// short returns errWalkShort if the walk did not reach the last key.
-func (c *cursorState) short(what string) error {
-	if c.hasLast && (!c.seen || c.reached < c.last) {
-		if !c.seen {
-			return fmt.Errorf("%w: no %s read, the last stored is %d", errWalkShort, what, c.last)
+	n := 0
+	for _, it := range items {
+		if it.Seq < s.next || (n > 0 && it.Seq <= items[n-1].Seq) {
+			return storageError(fmt.Errorf("%w: %s %d read after %d", logstore.ErrCorrupt, s.what, it.Seq, s.next))
 		}
-		return fmt.Errorf("%w: the last %s read is %d, the last stored is %d", errWalkShort, what, c.reached, c.last)
+		if it.Seq > s.last {
+			break
+		}
+		n++
 	}
+	if n > 0 {
+		s.seen = true
+		if seq := items[n-1].Seq; seq == s.last {
+			s.fetched = true
+		} else {
+			s.next = seq + 1 // seq < last: no wrap-around
+		}
+	}
+	if !s.fetched && (n < len(items) || len(items) < walkChunk) {
+		if !s.seen {
+			return fmt.Errorf("%w: no %s read, the last stored is %d", errWalkShort, s.what, s.last)
+		}
+		return fmt.Errorf("%w: the last %s read is %d, the last stored is %d", errWalkShort, s.what, s.next-1, s.last)
+	}
+	s.buf = items[:n]
 	return nil
 }
+
+func (s *stream) pop() { s.buf = s.buf[1:] }

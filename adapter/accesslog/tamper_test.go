@@ -7,19 +7,24 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"path/filepath"
+	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
+	"time"
 )
 
 // tamperFixture builds a closed log of 5 records with checkpoints at 3 and
-// 5 (the second written by Close) and returns its path.
-func tamperFixture(tb testing.TB, k testKey) (string, Options) {
+// 5 (the second written by Close) in an in-memory store, and returns the
+// store and the options that opened it (without its Backend).
+func tamperFixture(tb testing.TB, k testKey) (*memData, Options) {
 	tb.Helper()
-	opts := testOptions(tb, k, filepath.Join(tb.TempDir(), "log.db"))
+	d := newMemData()
+	opts := testOptions(tb, k, "")
+	opts.Backend = d.open()
 	l, err := Open(opts)
 	if err != nil {
 		tb.Fatal(err)
@@ -36,145 +41,142 @@ func tamperFixture(tb testing.TB, k testKey) (string, Options) {
 	if err := l.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	return opts.Path, opts
+	opts.Backend = nil
+	return d, opts
 }
 
-// editDB changes the closed log file at path as an attacker with write
-// access to the file would.
-func editDB(tb testing.TB, path string, fn func(tx *bolt.Tx) error) {
+// The edits below change the stored log as an attacker with write access
+// to the storage would, bypassing the backend contract.
+
+func (d *memData) record(tb testing.TB, seq uint64) Record {
 	tb.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
+	r, err := decodeStored(seq, d.records[seq])
 	if err != nil {
 		tb.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(fn); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-func getRecord(tx *bolt.Tx, seq uint64) Record {
-	r, err := decodeStored(seqKey(seq), tx.Bucket(bucketRecords).Get(seqKey(seq)))
-	if err != nil {
-		panic(err)
 	}
 	return r
 }
 
-func putRecord(tx *bolt.Tx, key uint64, r Record) error {
+func (d *memData) putRecord(tb testing.TB, key uint64, r Record) {
+	tb.Helper()
 	v, err := encodeStored(&r)
 	if err != nil {
-		return err
+		tb.Fatal(err)
 	}
-	return tx.Bucket(bucketRecords).Put(seqKey(key), v)
+	d.records[key] = v
+}
+
+func (d *memData) checkpoint(tb testing.TB, seq uint64) Checkpoint {
+	tb.Helper()
+	c, err := decodeStoredCheckpoint(seq, d.checkpoints[seq])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func (d *memData) putCheckpoint(key uint64, c Checkpoint) { d.checkpoints[key] = encodeCheckpoint(&c) }
+
+// verifyStored verifies the log in d as `darbaza audit verify` would and
+// opens it as `darbaza serve` would; it returns the first bad item Verify
+// found, or nil, and whether Open refused the log as tampered.
+func verifyStored(tb testing.TB, d *memData, opts Options, k testKey) (te *TamperError, openRefused bool) {
+	tb.Helper()
+	rd, err := NewReader(d.open()) // checks the format and the anchor
+	if err == nil {
+		_, err = rd.Verify(context.Background(), verifyOpts(k))
+		rd.Close()
+	}
+	if err != nil && (!errors.As(err, &te) || !errors.Is(err, ErrTampered)) {
+		tb.Fatalf("Verify: %v, want a TamperError", err)
+	}
+	opts.Backend = d.open()
+	l, err := Open(opts)
+	if err == nil {
+		l.Close()
+	}
+	return te, errors.Is(err, ErrTampered)
 }
 
 func TestVerifyFindsTheFirstTamperedItemInALogFile(t *testing.T) {
 	k, mallory := newECKey(t), newECKey(t)
 	tests := []struct {
 		name      string
-		edit      func(tx *bolt.Tx) error
+		edit      func(d *memData)
 		wantWhat  string
 		wantSeq   uint64
 		openFails bool // the tail check at Open sees it too
 	}{
-		{"a changed field", func(tx *bolt.Tx) error {
-			r := getRecord(tx, 2)
-			r.Outcome = "ok"
-			r.Client = "central-server/GOV/70000009/intruder"
-			return putRecord(tx, 2, r)
-		}, "record", 2, false},
-		{"a changed field in the unsigned-by-Open tail", func(tx *bolt.Tx) error {
-			r := getRecord(tx, 5)
-			r.Latency++
-			return putRecord(tx, 5, r)
-		}, "record", 5, true},
-		{"a changed field with the chain recomputed after it", func(tx *bolt.Tx) error {
-			prev := getRecord(tx, 1).Hash
+		{"a changed field with the chain recomputed after it", func(d *memData) {
+			prev := d.record(t, 1).Hash
 			for seq := uint64(2); seq <= 5; seq++ {
-				r := getRecord(tx, seq)
+				r := d.record(t, seq)
 				if seq == 2 {
 					r.Subjects = nil
 				}
 				r.PrevHash = prev
 				r.Hash, _ = r.ComputeHash()
 				prev = r.Hash
-				if err := putRecord(tx, seq, r); err != nil {
-					return err
-				}
+				d.putRecord(t, seq, r)
 			}
-			return nil
 		}, "checkpoint", 3, true},
-		{"a deleted record", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketRecords).Delete(seqKey(2))
+		{"a deleted record", func(d *memData) { delete(d.records, 2) }, "record", 2, false},
+		{"a swapped pair", func(d *memData) {
+			d.records[2], d.records[3] = d.records[3], d.records[2]
 		}, "record", 2, false},
-		{"a swapped pair", func(tx *bolt.Tx) error {
-			r2, r3 := getRecord(tx, 2), getRecord(tx, 3)
-			return errors.Join(putRecord(tx, 2, r3), putRecord(tx, 3, r2))
-		}, "record", 2, false},
-		{"a swapped pair renumbered", func(tx *bolt.Tx) error {
-			r2, r3 := getRecord(tx, 2), getRecord(tx, 3)
+		{"a swapped pair renumbered", func(d *memData) {
+			r2, r3 := d.record(t, 2), d.record(t, 3)
 			r2.Seq, r3.Seq = 3, 2
-			return errors.Join(putRecord(tx, 2, r3), putRecord(tx, 3, r2))
+			d.putRecord(t, 2, r3)
+			d.putRecord(t, 3, r2)
 		}, "record", 2, false},
-		{"a truncated tail after a checkpoint", func(tx *bolt.Tx) error {
-			return errors.Join(tx.Bucket(bucketRecords).Delete(seqKey(5)), tx.Bucket(bucketRecords).Delete(seqKey(4)))
+		{"a truncated tail after a checkpoint", func(d *memData) {
+			delete(d.records, 5)
+			delete(d.records, 4)
 		}, "checkpoint", 5, true},
-		{"a forged checkpoint signature", func(tx *bolt.Tx) error {
-			c, _ := decodeCheckpoint(tx.Bucket(bucketCheckpoints).Get(seqKey(3)))
+		{"a forged checkpoint signature", func(d *memData) {
+			c := d.checkpoint(t, 3)
 			c.Signature[len(c.Signature)/2] ^= 1
-			return tx.Bucket(bucketCheckpoints).Put(seqKey(3), encodeCheckpoint(&c))
+			d.putCheckpoint(3, c)
 		}, "checkpoint", 3, false},
-		{"a checkpoint signed by another key", func(tx *bolt.Tx) error {
-			r := getRecord(tx, 4)
+		{"a checkpoint signed by another key", func(d *memData) {
+			r := d.record(t, 4)
 			c := Checkpoint{Seq: 4, Head: r.Hash, Time: r.Time}
 			if err := signCheckpoint(&c, mallory.signer, mallory.cert, nil); err != nil {
-				return err
+				t.Fatal(err)
 			}
-			return tx.Bucket(bucketCheckpoints).Put(seqKey(4), encodeCheckpoint(&c))
+			d.putCheckpoint(4, c)
 		}, "checkpoint", 4, false},
-		{"a checkpoint moved to another record", func(tx *bolt.Tx) error {
-			c, _ := decodeCheckpoint(tx.Bucket(bucketCheckpoints).Get(seqKey(3)))
+		{"a checkpoint moved to another record", func(d *memData) {
+			c := d.checkpoint(t, 3)
 			c.Seq = 2
-			return errors.Join(tx.Bucket(bucketCheckpoints).Delete(seqKey(3)),
-				tx.Bucket(bucketCheckpoints).Put(seqKey(2), encodeCheckpoint(&c)))
+			delete(d.checkpoints, 3)
+			d.putCheckpoint(2, c)
 		}, "checkpoint", 2, false},
-		{"an undecodable record", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketRecords).Put(seqKey(5), []byte("garbage"))
-		}, "record", 5, true},
+		{"an undecodable record", func(d *memData) { d.records[5] = []byte("garbage") }, "record", 5, true},
+		{"a malformed anchor", func(d *memData) { d.anchor = []byte("short") }, "anchor", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path, opts := tamperFixture(t, k)
-			editDB(t, path, tt.edit)
-			rd, err := OpenReader(path, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = rd.Verify(context.Background(), verifyOpts(k))
-			rd.Close()
-			var te *TamperError
-			if !errors.As(err, &te) || !errors.Is(err, ErrTampered) {
-				t.Fatalf("Verify: %v, want a TamperError", err)
+			d, opts := tamperFixture(t, k)
+			tt.edit(d)
+			te, openRefused := verifyStored(t, d, opts, k)
+			if te == nil {
+				t.Fatal("Verify passed a tampered log")
 			}
 			if te.What != tt.wantWhat || te.Seq != tt.wantSeq {
 				t.Errorf("first bad item: %s %d (%v), want %s %d", te.What, te.Seq, te, tt.wantWhat, tt.wantSeq)
 			}
-			l, err := Open(opts)
-			if err == nil {
-				l.Close()
-			}
-			if got := errors.Is(err, ErrTampered); got != tt.openFails {
-				t.Errorf("Open refused the log: %v (%v), want %v", got, err, tt.openFails)
+			if openRefused != tt.openFails {
+				t.Errorf("Open refused the log: %v, want %v", openRefused, tt.openFails)
 			}
 		})
 	}
 }
-
 func TestVerifyAcceptsAnUntamperedLog(t *testing.T) {
 	k := newECKey(t)
-	path, _ := tamperFixture(t, k)
-	rd, err := OpenReader(path, 0)
+	d, _ := tamperFixture(t, k)
+	rd, err := NewReader(d.open())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,8 +320,8 @@ func (d *exportDoc) bytes(tb testing.TB) []byte {
 
 func exportFixture(tb testing.TB, k testKey, format Format, f Filter) []byte {
 	tb.Helper()
-	path, _ := tamperFixture(tb, k)
-	rd, err := OpenReader(path, 0)
+	d, _ := tamperFixture(tb, k)
+	rd, err := NewReader(d.open())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -377,6 +379,185 @@ func TestVerifyExportFindsTheFirstTamperedItem(t *testing.T) {
 				}
 				if te.What != tt.wantWhat || te.Seq != tt.wantSeq || te.Line == 0 {
 					t.Errorf("first bad item: %s %d line %d (%v), want %s %d", te.What, te.Seq, te.Line, te, tt.wantWhat, tt.wantSeq)
+				}
+			})
+		}
+	}
+}
+
+// recordFieldEdits changes one field of a stored record value each, keyed
+// by the field's name in Record. TestVerifyFindsAChangeToAnyOneField fails
+// if a field of Record has no edit here, so a field added to the record
+// must be given one, and the hash must then cover it.
+func recordFieldEdits(tb testing.TB) map[string]func(v []byte) []byte {
+	via := func(edit func(r *Record)) func(v []byte) []byte {
+		return func(v []byte) []byte {
+			r, err := decodeStored(binarySeq(tb, v), v)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			edit(&r)
+			out, err := encodeStored(&r)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return out
+		}
+	}
+	flip := func(h *[32]byte) { h[31] ^= 1 }
+	return map[string]func(v []byte) []byte{
+		"Version": func(v []byte) []byte { // the encoder refuses other versions: edit the byte
+			v = bytes.Clone(v)
+			v[len(bodyTag)]++
+			return v
+		},
+		"Seq":            via(func(r *Record) { r.Seq++ }),
+		"ID":             via(func(r *Record) { r.ID += "0" }),
+		"Time":           via(func(r *Record) { r.Time = r.Time.Add(time.Nanosecond) }),
+		"Client":         via(func(r *Record) { r.Client = "central-server/GOV/70000009/intruder" }),
+		"Service":        via(func(r *Record) { r.Service = "getTaxpayer" }),
+		"MessageID":      via(func(r *Record) { r.MessageID += "0" }),
+		"UserID":         via(func(r *Record) { r.UserID = "EE00000000000" }),
+		"Issue":          via(func(r *Record) { r.Issue += "0" }),
+		"Outcome":        via(func(r *Record) { r.Outcome = "Server.ServerProxy.AccessDenied" }),
+		"Reason":         via(func(r *Record) { r.Reason += "." }),
+		"RequestSHA256":  via(func(r *Record) { flip(&r.RequestSHA256) }),
+		"ResponseSHA256": via(func(r *Record) { flip(&r.ResponseSHA256) }),
+		"SignerCert":     via(func(r *Record) { r.SignerCert = CertFingerprint(newECKey(tb).cert) }),
+		"Latency":        via(func(r *Record) { r.Latency++ }),
+		"Subjects":       via(func(r *Record) { r.Subjects = []string{SubjectID(testSubjectKey, "20101199000099")} }),
+		"PrevHash":       via(func(r *Record) { flip(&r.PrevHash) }),
+		"Hash":           via(func(r *Record) { flip(&r.Hash) }),
+	}
+}
+
+// binarySeq reads the sequence number from a stored record value.
+func binarySeq(tb testing.TB, v []byte) uint64 {
+	tb.Helper()
+	r, err := decodeBody(v[:len(v)-64])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r.Seq
+}
+
+// TestVerifyFindsAChangeToAnyOneField changes one field of one record at
+// a time, for every field of Record: in a record a checkpoint covers
+// (Verify must name it; the start-up check only reads the tail) and in the
+// newest record (Open must refuse the log too).
+func TestVerifyFindsAChangeToAnyOneField(t *testing.T) {
+	k := newECKey(t)
+	edits := recordFieldEdits(t)
+	fields := map[string]bool{}
+	for f := range reflect.TypeFor[Record]().Fields() {
+		fields[f.Name] = true
+		if edits[f.Name] == nil {
+			t.Errorf("Record.%s has no edit in recordFieldEdits: is it covered by the hash?", f.Name)
+		}
+	}
+	for name := range edits {
+		if !fields[name] {
+			t.Errorf("recordFieldEdits edits %s, which Record does not have", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(edits)) {
+		for _, at := range []struct {
+			seq       uint64
+			openFails bool
+		}{{2, false}, {5, true}} {
+			t.Run(fmt.Sprintf("%s of record %d", name, at.seq), func(t *testing.T) {
+				d, opts := tamperFixture(t, k)
+				before := d.records[at.seq]
+				d.records[at.seq] = edits[name](before)
+				if bytes.Equal(before, d.records[at.seq]) {
+					t.Fatal("the edit changed nothing")
+				}
+				te, openRefused := verifyStored(t, d, opts, k)
+				if te == nil {
+					t.Fatalf("Verify passed a log whose record %d has another %s", at.seq, name)
+				}
+				if te.What != "record" || te.Seq != at.seq {
+					t.Errorf("first bad item: %s %d (%v), want record %d", te.What, te.Seq, te, at.seq)
+				}
+				if openRefused != at.openFails {
+					t.Errorf("Open refused the log: %v, want %v", openRefused, at.openFails)
+				}
+			})
+		}
+	}
+}
+
+// exportRecordFields are the names an export gives a record's fields: the
+// JSON keys of jsonRecord and the CSV columns, without the item type and
+// the two CSV columns only other rows use. They are derived from the
+// export types, so a field added to the export is tested too.
+func exportRecordFields(format Format) []string {
+	if format == FormatCSV {
+		return slices.DeleteFunc(slices.Clone(csvColumns), func(c string) bool {
+			return c == "type" || c == "digest" || c == "signature"
+		})
+	}
+	var out []string
+	for f := range reflect.TypeFor[jsonRecord]().Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "type" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// changeExportField changes one field of item i, keeping it well formed:
+// a number goes up by one, a hash or fingerprint gets another last digit,
+// a time moves by a nanosecond, subjects become another person's, and any
+// other text gets one more character.
+func changeExportField(tb testing.TB, d *exportDoc, i int, field string) {
+	tb.Helper()
+	other := SubjectID(testSubjectKey, "20101199000099")
+	if field == "subjects" {
+		if d.format == FormatJSONL {
+			d.json[i][field] = []any{other}
+		} else {
+			d.set(i, field, other)
+		}
+		return
+	}
+	v := d.get(i, field)
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		d.set(i, field, strconv.FormatUint(n+1, 10))
+	} else if _, err := decodeHash(v); err == nil {
+		last := "0"
+		if v[63] == '0' {
+			last = "1"
+		}
+		d.set(i, field, v[:63]+last)
+	} else if tm, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		d.set(i, field, tm.Add(time.Nanosecond).Format(time.RFC3339Nano))
+	} else {
+		d.set(i, field, v+"x")
+	}
+	if d.get(i, field) == v {
+		tb.Fatalf("%s %q unchanged", field, v)
+	}
+}
+
+// TestVerifyExportFindsAChangeToAnyOneField is the export's counterpart of
+// TestVerifyFindsAChangeToAnyOneField: one field of one record at a time,
+// for every field the export writes for a record.
+func TestVerifyExportFindsAChangeToAnyOneField(t *testing.T) {
+	k := newECKey(t)
+	for _, format := range []Format{FormatJSONL, FormatCSV} {
+		clean := exportFixture(t, k, format, Filter{})
+		for _, field := range exportRecordFields(format) {
+			t.Run(string(format)+"/"+field, func(t *testing.T) {
+				d := parseDoc(t, format, clean)
+				changeExportField(t, d, d.find("record", 2), field)
+				_, err := VerifyExport(context.Background(), bytes.NewReader(d.bytes(t)), verifyOpts(k))
+				var te *TamperError
+				if !errors.As(err, &te) {
+					t.Fatalf("VerifyExport: %v, want a TamperError", err)
+				}
+				if te.What != "record" || te.Seq != 2 || te.Line == 0 {
+					t.Errorf("first bad item: %s %d line %d (%v), want record 2", te.What, te.Seq, te.Line, te)
 				}
 			})
 		}

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // Report summarises a successful verification.
@@ -56,7 +56,7 @@ type verifier struct {
 	seq             uint64
 	prev            [32]byte
 	cpSeq           uint64 // seq of the last checkpoint, valid if rep.LastCheckpoint != nil
-	line            int    // current export line, 0 for a bbolt log
+	line            int    // current export line, 0 for a stored log
 }
 
 func newVerifier(a Anchor, certs map[string]*x509.Certificate) *verifier {
@@ -150,18 +150,15 @@ func (v *verifier) finish(sealed bool) (Report, error) {
 	return v.rep, nil
 }
 
-// verifyDB checks the whole chain and every checkpoint of a bbolt log.
-func verifyDB(ctx context.Context, db *bolt.DB, opts VerifyOptions) (Report, error) {
-	var anchor Anchor
-	if err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		anchor, err = readAnchor(tx)
-		return err
-	}); err != nil {
+// verifyStore checks the whole chain and every checkpoint of a stored log,
+// up to its head when the verification began.
+func verifyStore(ctx context.Context, store logstore.Backend, opts VerifyOptions) (Report, error) {
+	h, err := readHead(ctx, store)
+	if err != nil {
 		return Report{}, err
 	}
-	v := newVerifier(anchor, certSet(opts.Certificates))
-	err := walk(db, anchor.Seq+1, 0,
+	v := newVerifier(h.anchor, certSet(opts.Certificates))
+	err = walk(ctx, store, h.raw, h.anchor.Seq+1, 0,
 		func(r Record) error {
 			if err := ctx.Err(); err != nil {
 				return err

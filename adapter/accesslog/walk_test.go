@@ -7,70 +7,68 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/darbaza/darbaza/adapter/accesslog/boltlog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 // writeChain stores n chained records and a signed checkpoint after every
 // record seq for which cpAt(seq) is true, plus checkpoints at the sequence
-// numbers in beyond (past the last record), straight into a new log file.
-// It returns the file and the sequence numbers of the stored checkpoints.
+// numbers in beyond (past the last record), in one commit to a new log
+// file. It returns the file and the sequence numbers of the checkpoints.
 func writeChain(tb testing.TB, k testKey, n int, cpAt func(seq uint64) bool, beyond []uint64) (string, []uint64) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "accesslog.db")
-	l := openTestLog(tb, testOptions(tb, k, path))
-	if err := l.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	db, err := bolt.Open(path, 0o600, nil)
+	store, err := boltlog.Open(path, boltlog.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer db.Close()
+	defer store.Close()
+	if err := store.Init(context.Background(), formatValue()); err != nil {
+		tb.Fatal(err)
+	}
 	var cps []uint64
-	putCP := func(tx *bolt.Tx, seq uint64, head [32]byte) error {
+	var batch logstore.Batch
+	putCP := func(seq uint64, head [32]byte) error {
 		c := &Checkpoint{Seq: seq, Head: head, Time: newClock().Now()}
 		if err := signCheckpoint(c, k.signer, k.cert, nil); err != nil {
 			return err
 		}
 		cps = append(cps, seq)
-		return tx.Bucket(bucketCheckpoints).Put(seqKey(seq), encodeCheckpoint(c))
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		var head [32]byte
-		for i := 1; i <= n; i++ {
-			r, err := newRecord(testEntry(i), testSubjectKey)
-			if err != nil {
-				return err
-			}
-			r.Seq, r.PrevHash = uint64(i), head
-			if r.Hash, err = r.ComputeHash(); err != nil {
-				return err
-			}
-			head = r.Hash
-			v, err := encodeStored(&r)
-			if err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketRecords).Put(seqKey(r.Seq), v); err != nil {
-				return err
-			}
-			if cpAt(r.Seq) {
-				if err := putCP(tx, r.Seq, head); err != nil {
-					return err
-				}
-			}
-		}
-		for _, seq := range beyond {
-			if err := putCP(tx, seq, head); err != nil {
-				return err
-			}
-		}
+		batch.Checkpoints = append(batch.Checkpoints, logstore.Item{Seq: seq, Value: encodeCheckpoint(c)})
 		return nil
-	})
-	if err != nil {
+	}
+	var head [32]byte
+	for i := 1; i <= n; i++ {
+		r, err := newRecord(testEntry(i), testSubjectKey)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r.Seq, r.PrevHash = uint64(i), head
+		if r.Hash, err = r.ComputeHash(); err != nil {
+			tb.Fatal(err)
+		}
+		head = r.Hash
+		v, err := encodeStored(&r)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		batch.Records = append(batch.Records, logstore.Record{Item: logstore.Item{Seq: r.Seq, Value: v}})
+		if cpAt(r.Seq) {
+			if err := putCP(r.Seq, head); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	for _, seq := range beyond {
+		if err := putCP(seq, head); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := store.Commit(context.Background(), func(logstore.Head) (logstore.Batch, error) { return batch, nil }); err != nil {
 		tb.Fatal(err)
 	}
 	return path, cps
@@ -109,7 +107,11 @@ func TestEveryReaderSeesEveryItem(t *testing.T) {
 				ctx := context.Background()
 
 				var gotRecs, gotCPs []uint64
-				if err := walk(r.db, 1, 0,
+				h, err := r.store.Head(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := walk(ctx, r.store, h, 1, 0,
 					func(rec Record) error { gotRecs = append(gotRecs, rec.Seq); return nil },
 					func(c Checkpoint) error { gotCPs = append(gotCPs, c.Seq); return nil }); err != nil {
 					t.Fatalf("walk: %v", err)
@@ -156,19 +158,66 @@ func TestEveryReaderSeesEveryItem(t *testing.T) {
 	}
 }
 
-// TestWalkThatStopsShortIsAnError: a walk that did not reach the last
-// record stored when it began fails, whatever made it stop.
-func TestWalkThatStopsShortIsAnError(t *testing.T) {
-	c := cursorState{next: 1}
-	c.last, c.hasLast = 3000, true
-	c.visited(1)
-	c.visited(1024)
-	if err := c.short("record"); !errors.Is(err, errWalkShort) {
-		t.Fatalf("short after record 1024 of 3000: %v, want errWalkShort", err)
+// shortStore is a backend whose reads stop early: Records and
+// Checkpoints return nothing at or after stopAt, as a broken backend or a
+// broken paging loop would.
+type shortStore struct {
+	logstore.Backend
+	stopAt uint64
+}
+
+func (s shortStore) cut(items []logstore.Item, err error) ([]logstore.Item, error) {
+	for i, it := range items {
+		if it.Seq >= s.stopAt {
+			return items[:i], err
+		}
 	}
-	c.visited(3000)
-	if err := c.short("record"); err != nil {
-		t.Fatalf("short after the last record: %v", err)
+	return items, err
+}
+
+func (s shortStore) Records(ctx context.Context, from uint64, limit int) ([]logstore.Item, error) {
+	return s.cut(s.Backend.Records(ctx, from, limit))
+}
+
+func (s shortStore) Checkpoints(ctx context.Context, from uint64, limit int) ([]logstore.Item, error) {
+	return s.cut(s.Backend.Checkpoints(ctx, from, limit))
+}
+
+// TestWalkThatStopsShortIsAnError: a walk that did not reach the last
+// record or checkpoint stored when it began fails, whatever made it stop,
+// and so do verify, list and export; none reports a partial success.
+func TestWalkThatStopsShortIsAnError(t *testing.T) {
+	k := newECKey(t)
+	path, _ := writeChain(t, k, 3000, func(s uint64) bool { return s%1500 == 0 }, nil)
+	ctx := context.Background()
+	for _, stopAt := range []uint64{1, 1024, 1025, 2049, 3000} {
+		t.Run(fmt.Sprintf("reads stop at %d", stopAt), func(t *testing.T) {
+			store, err := boltlog.Open(path, boltlog.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := NewReader(shortStore{store, stopAt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			h, err := r.store.Head(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := walk(ctx, r.store, h, 1, 0, nil, func(Checkpoint) error { return nil }); !errors.Is(err, errWalkShort) {
+				t.Errorf("walk: %v, want errWalkShort", err)
+			}
+			if _, err := r.Verify(ctx, verifyOpts(k)); !errors.Is(err, errWalkShort) {
+				t.Errorf("Verify: %v, want errWalkShort", err)
+			}
+			if err := r.List(ctx, Filter{}, func(Record) error { return nil }); !errors.Is(err, errWalkShort) {
+				t.Errorf("List: %v, want errWalkShort", err)
+			}
+			if _, err := r.Export(ctx, io.Discard, FormatJSONL, Filter{}); !errors.Is(err, errWalkShort) {
+				t.Errorf("Export: %v, want errWalkShort", err)
+			}
+		})
 	}
 }
 
