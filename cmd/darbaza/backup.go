@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
-	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
 const backupUsage = `Usage: darbaza backup [--data DIR] --out DIR
@@ -105,7 +105,7 @@ func backupStores(ctx context.Context, dataDir, out string) (hot bool, err error
 
 // backupFiles copies the stores of a stopped server.
 func backupFiles(ctx context.Context, dataDir, out string) error {
-	store, err := registry.Open(filepath.Join(dataDir, "registry.db"), registry.Options{ReadOnly: true})
+	store, err := boltstore.Open(filepath.Join(dataDir, "registry.db"), boltstore.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func backupFiles(ctx context.Context, dataDir, out string) error {
 
 // checkCopies opens both copies, so a copy cut short is caught now.
 func checkCopies(out string) error {
-	store, err := registry.Open(filepath.Join(out, "registry.db"), registry.Options{ReadOnly: true})
+	store, err := boltstore.Open(filepath.Join(out, "registry.db"), boltstore.Options{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("the registry copy does not open: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
 const importUsage = `Usage: darbaza import [--data DIR] FILE.jsonl
@@ -46,11 +47,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "darbaza import:", err)
 		return 2
 	}
-	store, err := registry.Open(filepath.Join(*dataDir, "registry.db"), registry.Options{})
+	file, err := boltstore.Open(filepath.Join(*dataDir, "registry.db"), boltstore.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "darbaza import:", err)
 		return 2
 	}
+	store := registry.New(file, registry.Options{})
 	defer store.Close()
 	rep, err := store.Import(ctx, f)
 	for _, le := range rep.Errors {

@@ -28,6 +28,7 @@ import (
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
@@ -104,7 +105,7 @@ func exitUsage(err error) int {
 type server struct {
 	cfg      config.Config
 	logger   *slog.Logger
-	registry *registry.Store
+	registry *registry.Registry
 	access   *accesslog.Log
 	http     *http.Server
 	admin    *http.Server // backups, on a Unix socket in the data folder
@@ -142,10 +143,11 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	s.registry, err = registry.Open(filepath.Join(cfg.DataDir, "registry.db"), registry.Options{})
+	registryFile, err := boltstore.Open(filepath.Join(cfg.DataDir, "registry.db"), boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	s.registry = registry.New(registryFile, registry.Options{})
 	closers = append(closers, s.registry.Close)
 	if cfg.Demo {
 		if err := loadDemo(ctx, s.registry, logger); err != nil {
@@ -382,7 +384,7 @@ func loadOrCreateSubjectKey(path string, logger *slog.Logger) ([]byte, error) {
 }
 
 // loadDemo imports the demo dataset into an empty registry.
-func loadDemo(ctx context.Context, store *registry.Store, logger *slog.Logger) error {
+func loadDemo(ctx context.Context, store *registry.Registry, logger *slog.Logger) error {
 	empty, err := store.Empty(ctx)
 	if err != nil || !empty {
 		return err
