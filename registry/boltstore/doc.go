@@ -25,9 +25,9 @@
 // value per registration, kept in step with the registrations bucket in the
 // same transaction. PINs have a fixed length of 14 digits and dwelling IDs
 // never contain 0x00 (see [registry.ValidID]), so a prefix scan finds
-// exactly one person's or one dwelling's entries; reads also compare the
-// decoded record's PIN or dwelling ID, so a malformed key cannot match
-// another's entries.
+// exactly one person's or one dwelling's entries. A read checks that each
+// entry's registration names that person or dwelling, and reports an index
+// out of step as [registry.ErrCorrupt].
 //
 // Transactions are bbolt's: one writer at a time in one process, readers
 // on snapshots in parallel; the file lock keeps other processes out (or

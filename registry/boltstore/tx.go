@@ -45,8 +45,9 @@ func (t tx) RegistrationsAt(dwellingID string) ([]registry.Registration, error) 
 }
 
 // indexed returns the registrations whose index entries in bucket start
-// with prefix and that match (the key says whose they are; the record
-// decides).
+// with prefix. An entry whose registration is missing or does not match
+// (names another person or dwelling) means the index is out of step with
+// the records: [registry.ErrCorrupt].
 func (t tx) indexed(bucket string, prefix []byte, match func(registry.Registration) bool) ([]registry.Registration, error) {
 	var out []registry.Registration
 	c := t.btx.Bucket([]byte(bucket)).Cursor()
@@ -55,9 +56,10 @@ func (t tx) indexed(bucket string, prefix []byte, match func(registry.Registrati
 		if err != nil {
 			return nil, fmt.Errorf("%w: index entry %q: %w", registry.ErrCorrupt, k, err)
 		}
-		if match(r) {
-			out = append(out, r)
+		if !match(r) {
+			return nil, fmt.Errorf("%w: index entry %q names registration %s of %s at %s", registry.ErrCorrupt, k, r.ID, r.PIN, r.DwellingID)
 		}
+		out = append(out, r)
 	}
 	return out, nil
 }

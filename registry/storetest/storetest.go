@@ -273,8 +273,20 @@ func testIndexFollowsReplace(t *testing.T, s registry.Store) {
 		return err
 	})
 	view(t, s, func(tx registry.Tx) error {
-		of := func(pin string) []string { rs, _ := tx.RegistrationsOf(pin); return ids(rs) }
-		at := func(id string) []string { rs, _ := tx.RegistrationsAt(id); return ids(rs) }
+		of := func(pin string) []string {
+			rs, err := tx.RegistrationsOf(pin)
+			if err != nil {
+				t.Errorf("RegistrationsOf(%s): %v", pin, err)
+			}
+			return ids(rs)
+		}
+		at := func(id string) []string {
+			rs, err := tx.RegistrationsAt(id)
+			if err != nil {
+				t.Errorf("RegistrationsAt(%s): %v", id, err)
+			}
+			return ids(rs)
+		}
 		if len(of(owner.PIN)) != 0 || len(at(house.ID)) != 0 {
 			t.Errorf("old entries remain: of owner %v, at DW-1 %v", of(owner.PIN), at(house.ID))
 		}
