@@ -130,7 +130,7 @@ func (s *Store) View(ctx context.Context, fn func(registry.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(func(btx *bolt.Tx) error { return fn(tx{btx}) })
+	return s.db.View(func(btx *bolt.Tx) error { return fn(newTx(btx)) })
 }
 
 // Update implements [registry.Store.Update] with a bbolt write transaction:
@@ -142,7 +142,13 @@ func (s *Store) Update(ctx context.Context, fn func(registry.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(tx{btx}) })
+	return s.db.Update(func(btx *bolt.Tx) error {
+		t := newTx(btx)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
 }
 
 // Backup writes a consistent copy of the whole file to w while readers and

@@ -319,6 +319,38 @@ func testReadYourWrites(t *testing.T, s registry.Store) {
 		}
 		return nil
 	})
+	// Moving a registration twice in one transaction leaves it in the
+	// indexes once, under its last person and dwelling, also after commit.
+	moved := residence("RG-2", wife.PIN, flat.ID, registry.NewDate(2011, 1, 1))
+	check := func(when string, tx registry.Tx) {
+		for _, c := range []struct {
+			name string
+			get  func() ([]registry.Registration, error)
+			want []string
+		}{
+			{"of the owner", func() ([]registry.Registration, error) { return tx.RegistrationsOf(owner.PIN) }, []string{"RG-1"}},
+			{"of the wife", func() ([]registry.Registration, error) { return tx.RegistrationsOf(wife.PIN) }, []string{"RG-2"}},
+			{"at DW-1", func() ([]registry.Registration, error) { return tx.RegistrationsAt(house.ID) }, []string{"RG-1"}},
+			{"at DW-10", func() ([]registry.Registration, error) { return tx.RegistrationsAt(flat.ID) }, []string{"RG-2"}},
+		} {
+			rs, err := c.get()
+			if got := ids(rs); err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("%s: registrations %s = %v, %v; want %v", when, c.name, got, err, c.want)
+			}
+		}
+	}
+	update(t, s, func(tx registry.Tx) error {
+		if err := putAll(tx, []registry.Person{wife}, []registry.Dwelling{flat}, []registry.Registration{
+			residence("RG-2", owner.PIN, house.ID, registry.NewDate(2011, 1, 1)),
+			residence("RG-2", owner.PIN, flat.ID, registry.NewDate(2011, 1, 1)),
+			moved,
+		}); err != nil {
+			return err
+		}
+		check("in the transaction", tx)
+		return nil
+	})
+	view(t, s, func(tx registry.Tx) error { check("after commit", tx); return nil })
 }
 
 func testStats(t *testing.T, s registry.Store) {
