@@ -25,6 +25,7 @@ import (
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
@@ -70,13 +71,14 @@ func newKeyPair(tb testing.TB, cn string) keyPair {
 	return keyPair{key, cert}
 }
 
-func openRegistry(tb testing.TB) *registry.Store {
+func openRegistry(tb testing.TB) *registry.Registry {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "registry.db")
-	store, err := registry.Open(path, registry.Options{Now: func() time.Time { return testNow }, NoSync: true})
+	file, err := boltstore.Open(path, boltstore.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	store := registry.New(file, registry.Options{Now: func() time.Time { return testNow }})
 	tb.Cleanup(func() { store.Close() })
 	var buf bytes.Buffer
 	if err := demo.Write(&buf, demo.Options{Persons: 300}); err != nil {

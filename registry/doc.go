@@ -1,8 +1,10 @@
 // Package registry is the population-registration registry behind Darbaza:
 // persons, dwellings and registrations at the place of residence and the place
-// of stay, with their history, kept in an embedded bbolt file.
+// of stay, with their history: the types, the rules, and the storage contract
+// the rules run over.
 //
-// The domain rules come from the seeds summarised in shared/domain.md:
+// The domain rules come from the source documents summarised in the
+// project's domain notes:
 //
 //   - A PIN (ИЖН) has 14 digits: 1 (female) or 2 (male), the birth date as
 //     DDMMYYYY, and a 5-digit sequence (see [ParsePIN]).
@@ -11,11 +13,40 @@
 //   - A stay registration lasts at most one year and does not remove the
 //     residence registration (seed 000 §3).
 //   - Registering at a new residence ends the previous one (seed 003, annex 3
-//     §4); [Store.Import] applies this rule when it writes.
+//     §4); [Register] applies this rule when it writes.
 //
 // Dates are calendar dates ([Date]) in UTC and travel as YYYY-MM-DD. Showing
 // them in GMT+6 is the adapter's job.
 //
-// bbolt is used only inside this package. [Store] is concrete: callers declare
-// the small interfaces they need.
+// # Shape
+//
+// Three layers, each knowing only the one below:
+//
+//	Registry          lookups and Import for callers (the adapter, cmd):
+//	                  each one Store transaction running the rules
+//	rules             pure functions over a transaction: Register (the one
+//	                  write path for registrations, for import and online),
+//	                  ReadRegistrations, ReadResidents, the import batch
+//	Store, Tx         the storage contract: View/Update over get, put and
+//	                  index methods (store.go); no rule lives behind it
+//
+// Implementations of [Store] live in sub-packages named after their
+// technology: registry/boltstore keeps everything in one bbolt file. Each
+// passes the conformance suite registry/storetest, which also runs the rules
+// through it. The rules never see the technology; a storage package never
+// decides a rule.
+//
+// # Adding a register
+//
+// A new register (taxpayers, apostilles, applications) gets its record types
+// and their Validate methods in a file named after it, and declares the
+// reads and writes its rules need as an interface of its own beside
+// [PopulationTx] (for example TaxpayerTx: Taxpayer(inn), PutTaxpayer,
+// BindingsOf(pin)), embedded in [Tx] so that one transaction can span
+// registers. Its rules are functions over that interface, called inside
+// [Store.Update] or [Store.View] by a small method on [Registry] (or a service
+// type of its own). Then every storage package gets the tables or buckets
+// (named by constants, values carrying a format version) and the methods,
+// and storetest gets a function that pins the new methods and runs the new
+// rules, called from every implementation's tests.
 package registry

@@ -124,7 +124,7 @@ type Dwelling struct {
 }
 
 // Validate checks d on its own: identifier, type, address and owners' PIN
-// syntax and titles. Whether the owners exist is checked by [Store.Import].
+// syntax and titles. Whether the owners exist is checked by [Registry.Import].
 func (d Dwelling) Validate() error {
 	if err := ValidID(d.ID); err != nil {
 		return fmt.Errorf("id: %w", err)

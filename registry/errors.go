@@ -21,7 +21,7 @@ var (
 )
 
 // Record validation errors, returned by the Validate methods and reported per
-// line by [Store.Import].
+// line by [Registry.Import].
 var (
 	ErrMissingField    = errors.New("registry: missing field")
 	ErrInvalidValue    = errors.New("registry: invalid value")

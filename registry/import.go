@@ -9,8 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // MaxLineBytes bounds one import line, newline excluded.
@@ -27,7 +25,7 @@ func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.
 // Unwrap returns the cause, so errors.Is finds its sentinel.
 func (e LineError) Unwrap() error { return e.Err }
 
-// ImportReport says what [Store.Import] read and wrote.
+// ImportReport says what [Registry.Import] read and wrote.
 type ImportReport struct {
 	Lines         int // lines read, blank ones included
 	Persons       int // person records written (added or replaced)
@@ -56,59 +54,46 @@ type batch struct {
 }
 
 // Import reads JSON Lines from r (one record per line, see [ParseLine];
-// blank lines are skipped) and stores them, all or nothing.
+// blank lines are skipped) and stores them, all or nothing, in one
+// [Store.Update].
 //
-// Every line is checked on its own, then against the rest of the batch and
-// the store in one bbolt write transaction:
-//
-//   - a key (PIN, dwelling ID, registration ID) appears at most once in the
-//     batch ([ErrDuplicateID]);
-//   - every dwelling owner, and every registration's person, exists in the
-//     batch or the store ([ErrUnknownPerson]); every registration's dwelling
-//     too ([ErrUnknownDwelling]);
-//   - a registration does not start before its person's birth
-//     ([ErrDateOrder]);
-//   - a person has at most one open residence and at most one stay current
-//     today, counting the store ([ErrConflict]). An open residence in the
-//     batch ends the person's open residence in the store, if any and not
-//     itself in the batch, on the new one's Since with reason
-//     [EndNewResidence] (seed 003, annex 3 §4); it is a conflict if the new
-//     one starts before the old one. A current stay in the store, by
-//     contrast, must be ended explicitly before another is imported.
-//
-// If any line is bad, the report lists every bad line with its number, the
-// transaction is rolled back and the error wraps [ErrInvalidBatch]. A line
-// longer than [MaxLineBytes] is reported as [ErrLineTooLong]. A read error
-// or a cancelled ctx aborts the import with nothing written.
+// Every line is checked on its own ([ParseLine]), then against the rest of
+// the batch and the store: dwelling owners must exist, a person may have
+// one open residence and one current stay in the batch, and every
+// registration must pass [Register], the rule an online registration uses
+// too. If any line is bad, the report lists every bad line with its number,
+// nothing is written and the error wraps [ErrInvalidBatch]. A line longer than [MaxLineBytes] is reported as
+// [ErrLineTooLong]. A read error, a store error or a cancelled ctx aborts the
+// import with nothing written; a store opened read-only fails with
+// [ErrReadOnly].
 //
 // Importing a record whose key is already stored replaces the stored record,
 // so importing the same file twice leaves the store as after the first time
 // (the second import finds nothing to end, and its counts include the
 // replacements in Replaced).
-func (s *Store) Import(ctx context.Context, r io.Reader) (ImportReport, error) {
-	if s.readOnly {
-		return ImportReport{}, ErrReadOnly
-	}
-	now := s.now()
+func (g *Registry) Import(ctx context.Context, r io.Reader) (ImportReport, error) {
+	now := g.now()
 	b, rep, err := readBatch(ctx, r, func(line []byte) (Record, error) { return ParseLine(line, now) })
 	if err != nil {
 		return ImportReport{Lines: rep.Lines}, err
 	}
 	today := DateOf(now)
 	var written ImportReport
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		rep.Errors = append(rep.Errors, b.checkReferences(tx, today)...)
-		if len(rep.Errors) > 0 {
-			return ErrInvalidBatch
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err = g.store.Update(ctx, func(tx Tx) error {
 		var err error
-		written, err = b.write(tx, today)
+		// Bad lines are not in the batch: the good ones are still checked
+		// against the store, so that the report names every bad line.
+		written, err = b.apply(ctx, tx, today)
+		if err == nil && len(rep.Errors) > 0 {
+			return ErrInvalidBatch // roll back what the good lines wrote
+		}
 		return err
 	})
+	var invalid *batchError
 	switch {
+	case errors.As(err, &invalid):
+		rep.Errors = append(rep.Errors, invalid.errors...)
+		fallthrough
 	case errors.Is(err, ErrInvalidBatch):
 		slices.SortStableFunc(rep.Errors, func(a, b LineError) int { return a.Line - b.Line })
 		return rep, fmt.Errorf("%w: %d bad lines", ErrInvalidBatch, len(rep.Errors))
@@ -193,212 +178,125 @@ func (b *batch) add(br *batchRecord) error {
 	return nil
 }
 
-// birthDate finds the person in the batch or the store.
-func (b *batch) birthDate(tx *bolt.Tx, pin string) (Date, error) {
-	if br, ok := b.persons[pin]; ok {
-		return br.rec.Person.BirthDate, nil
-	}
-	var p Person
-	if err := getPerson(tx, pin, &p); err != nil {
-		return Date{}, err
-	}
-	return p.BirthDate, nil
+// batchError lists the bad lines [batch.apply] found. It wraps
+// [ErrInvalidBatch].
+type batchError struct {
+	errors []LineError // in the order found, not sorted
 }
 
-func (b *batch) dwellingExists(tx *bolt.Tx, id string) bool {
-	if _, ok := b.dwellings[id]; ok {
-		return true
-	}
-	return tx.Bucket([]byte(bucketDwellings)).Get([]byte(id)) != nil
+func (e *batchError) Error() string {
+	return fmt.Sprintf("%v: %d bad lines", ErrInvalidBatch, len(e.errors))
 }
 
-// checkReferences applies the checks that need the whole batch and the store.
-func (b *batch) checkReferences(tx *bolt.Tx, today Date) []LineError {
-	var errs []LineError
-	fail := func(br *batchRecord, err error) { errs = append(errs, LineError{br.line, err}) }
-	personExists := func(pin string) error {
-		_, err := b.birthDate(tx, pin)
-		return err
-	}
-	// Open residences and current stays per person, in line order.
-	residences := map[string][]*batchRecord{}
-	stays := map[string][]*batchRecord{}
-	for _, br := range b.order {
-		switch br.rec.Kind {
-		case KindDwelling:
-			for i, o := range br.rec.Dwelling.Owners {
-				if err := personExists(o.PIN); err != nil {
-					fail(br, fmt.Errorf("dwelling: owners[%d]: %w: %s", i, ErrUnknownPerson, o.PIN))
-				}
-			}
-		case KindRegistration:
-			r := br.rec.Registration
-			birth, err := b.birthDate(tx, r.PIN)
-			if err != nil {
-				fail(br, fmt.Errorf("registration: %w: %s", ErrUnknownPerson, r.PIN))
-			} else if r.Since.Before(birth) {
-				fail(br, fmt.Errorf("registration: %w: since %s before birth %s", ErrDateOrder, r.Since, birth))
-			}
-			if !b.dwellingExists(tx, r.DwellingID) {
-				fail(br, fmt.Errorf("registration: %w: %s", ErrUnknownDwelling, r.DwellingID))
-			}
-			switch {
-			case r.Type == Residence && r.Open():
-				residences[r.PIN] = append(residences[r.PIN], br)
-			case r.Type == Stay && r.CurrentOn(today):
-				stays[r.PIN] = append(stays[r.PIN], br)
-			}
-		}
-	}
-	for _, pin := range sortedKeys(residences) {
-		list := residences[pin]
-		for _, br := range list[1:] {
-			fail(br, fmt.Errorf("registration: %w: second open residence for %s (first on line %d)", ErrConflict, pin, list[0].line))
-		}
-		if len(list) > 1 {
-			continue
-		}
-		olds, err := b.storedOpen(tx, pin, Residence, today)
-		if err != nil {
-			fail(list[0], err)
-		}
-		for _, old := range olds {
-			if nr := list[0].rec.Registration; nr.Since.Before(old.Since) {
-				fail(list[0], fmt.Errorf("registration: %w: new residence since %s starts before the current one %s (since %s)", ErrConflict, nr.Since, old.ID, old.Since))
-			}
-		}
-	}
-	for _, pin := range sortedKeys(stays) {
-		list := stays[pin]
-		for _, br := range list[1:] {
-			fail(br, fmt.Errorf("registration: %w: second current stay for %s (first on line %d)", ErrConflict, pin, list[0].line))
-		}
-		olds, err := b.storedOpen(tx, pin, Stay, today)
-		if err != nil {
-			fail(list[0], err)
-		}
-		for _, old := range olds {
-			fail(list[0], fmt.Errorf("registration: %w: %s already has current stay %s; end it first", ErrConflict, pin, old.ID))
-		}
-	}
-	return errs
-}
+func (e *batchError) Unwrap() error { return ErrInvalidBatch }
 
-// storedOpen returns the stored registrations of pin of type t that are open
-// (residence) or current today (stay) and that the batch does not replace.
-func (b *batch) storedOpen(tx *bolt.Tx, pin string, t RegistrationType, today Date) ([]Registration, error) {
-	regs, err := registrationsOf(tx, pin)
-	if err != nil {
-		return nil, err
-	}
-	var out []Registration
-	for _, r := range regs {
-		if _, replaced := b.registrations[r.ID]; replaced || r.Type != t {
-			continue
-		}
-		if t == Residence && r.Open() || t == Stay && r.CurrentOn(today) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-// write stores a checked batch: persons, dwellings and registrations each in
-// key order (bbolt fills pages best that way), ending stored residences the
-// batch supersedes and keeping the indexes in step.
-func (b *batch) write(tx *bolt.Tx, today Date) (ImportReport, error) {
+// apply writes the batch in tx and checks it against itself and against
+// what tx holds:
+//
+//   - every dwelling owner exists in the batch or the store
+//     ([ErrUnknownPerson]);
+//   - a person has at most one open residence and at most one stay current
+//     today in the batch ([ErrConflict]);
+//   - every registration passes [Register] (person and dwelling exist, no
+//     start before birth, a new residence ends the stored one, no second
+//     current stay), in two rounds: first the registrations that are
+//     history (ended, or a stay whose Until has passed), so that a batch
+//     that ends a stored registration by replacing it is seen before its
+//     successor, then the open residences and current stays.
+//
+// Persons go first, then dwellings, then registrations, each in key order.
+// If any line is bad it returns a [*batchError] listing them all, having
+// written some of the batch: the caller's transaction must roll back, as
+// [Store.Update] does on an error. Other errors come from the store or ctx.
+func (b *batch) apply(ctx context.Context, tx PopulationTx, today Date) (ImportReport, error) {
 	var rep ImportReport
-	persons := tx.Bucket([]byte(bucketPersons))
+	var bad []LineError
+	fail := func(br *batchRecord, err error) { bad = append(bad, LineError{br.line, err}) }
 	for _, k := range sortedKeys(b.persons) {
-		replaced, err := put(persons, k, b.persons[k].rec.Person)
+		replaced, err := tx.PutPerson(b.persons[k].rec.Person)
 		if err != nil {
-			return rep, err
+			return ImportReport{}, err
 		}
 		rep.Persons++
-		rep.Replaced += replaced
+		rep.Replaced += boolInt(replaced)
 	}
-	dwellings := tx.Bucket([]byte(bucketDwellings))
 	for _, k := range sortedKeys(b.dwellings) {
-		replaced, err := put(dwellings, k, b.dwellings[k].rec.Dwelling)
+		br := b.dwellings[k]
+		for i, o := range br.rec.Dwelling.Owners {
+			switch _, err := tx.Person(o.PIN); {
+			case errors.Is(err, ErrNotFound):
+				fail(br, fmt.Errorf("dwelling: owners[%d]: %w: %s", i, ErrUnknownPerson, o.PIN))
+			case err != nil:
+				return ImportReport{}, err
+			}
+		}
+		replaced, err := tx.PutDwelling(br.rec.Dwelling)
 		if err != nil {
-			return rep, err
+			return ImportReport{}, err
 		}
 		rep.Dwellings++
-		rep.Replaced += replaced
+		rep.Replaced += boolInt(replaced)
 	}
-	// End superseded residences before writing, while the index still
-	// shows the store as it was.
-	for _, k := range sortedKeys(b.registrations) {
-		nr := b.registrations[k].rec.Registration
-		if nr.Type != Residence || !nr.Open() {
+	if err := ctx.Err(); err != nil {
+		return ImportReport{}, err
+	}
+	// At most one open residence and one current stay per person in the
+	// batch; later ones are refused, in line order.
+	live := func(r Registration) bool {
+		return r.Type == Residence && r.Open() || r.Type == Stay && r.CurrentOn(today)
+	}
+	first := map[string]*batchRecord{}
+	refused := map[*batchRecord]bool{}
+	for _, br := range b.order {
+		r := br.rec.Registration
+		if br.rec.Kind != KindRegistration || !live(r) {
 			continue
 		}
-		olds, err := b.storedOpen(tx, nr.PIN, Residence, today)
-		if err != nil {
-			return rep, err
-		}
-		for _, old := range olds {
-			old.Ended, old.EndReason = nr.Since, EndNewResidence
-			if _, err := put(tx.Bucket([]byte(bucketRegistrations)), old.ID, old); err != nil {
-				return rep, err
-			}
-			rep.EndedResidences++
+		key := r.PIN + " " + string(r.Type)
+		f, ok := first[key]
+		switch {
+		case !ok:
+			first[key] = br
+		case r.Type == Residence:
+			fail(br, fmt.Errorf("registration: %w: second open residence for %s (first on line %d)", ErrConflict, r.PIN, f.line))
+			refused[br] = true
+		default:
+			fail(br, fmt.Errorf("registration: %w: second current stay for %s (first on line %d)", ErrConflict, r.PIN, f.line))
+			refused[br] = true
 		}
 	}
-	regs := tx.Bucket([]byte(bucketRegistrations))
-	byPIN := tx.Bucket([]byte(bucketRegsByPIN))
-	byDwelling := tx.Bucket([]byte(bucketRegsByDwell))
-	var pinKeys, dwellingKeys [][]byte
-	for _, k := range sortedKeys(b.registrations) {
-		r := b.registrations[k].rec.Registration
-		var old Registration
-		switch err := getRegistration(tx, k, &old); {
-		case err == nil:
-			if err := byPIN.Delete(pinIndexKey(old.PIN, old.ID)); err != nil {
-				return rep, err
+	keys := sortedKeys(b.registrations)
+	for _, round := range []bool{false, true} {
+		for _, k := range keys {
+			br := b.registrations[k]
+			r := br.rec.Registration
+			if live(r) != round || refused[br] {
+				continue
 			}
-			if err := byDwelling.Delete(dwellingIndexKey(old.DwellingID, old.ID)); err != nil {
-				return rep, err
+			done, err := Register(tx, r, today)
+			switch {
+			case isRefusal(err):
+				fail(br, fmt.Errorf("registration: %w", err))
+				continue
+			case err != nil:
+				return ImportReport{}, err
 			}
-		case !errors.Is(err, ErrNotFound):
-			return rep, err
+			rep.Registrations++
+			rep.Replaced += boolInt(done.Replaced)
+			rep.EndedResidences += len(done.Ended)
 		}
-		replaced, err := put(regs, k, r)
-		if err != nil {
-			return rep, err
-		}
-		pinKeys = append(pinKeys, pinIndexKey(r.PIN, r.ID))
-		dwellingKeys = append(dwellingKeys, dwellingIndexKey(r.DwellingID, r.ID))
-		rep.Registrations++
-		rep.Replaced += replaced
 	}
-	// Index entries in key order too: random order costs a memmove per
-	// insert in bbolt's nodes.
-	for _, ix := range []struct {
-		b    *bolt.Bucket
-		keys [][]byte
-	}{{byPIN, pinKeys}, {byDwelling, dwellingKeys}} {
-		slices.SortFunc(ix.keys, bytes.Compare)
-		for _, k := range ix.keys {
-			if err := ix.b.Put(k, nil); err != nil {
-				return rep, err
-			}
-		}
+	if len(bad) > 0 {
+		return ImportReport{}, &batchError{errors: bad}
 	}
 	return rep, nil
 }
 
-// put stores v under key and returns 1 if it replaced a value, else 0.
-func put(bk *bolt.Bucket, key string, v any) (int, error) {
-	raw, err := encode(v)
-	if err != nil {
-		return 0, err
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	replaced := 0
-	if bk.Get([]byte(key)) != nil {
-		replaced = 1
-	}
-	return replaced, bk.Put([]byte(key), raw)
+	return 0
 }
 
 func sortedKeys[V any](m map[string]V) []string {

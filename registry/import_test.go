@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"bytes"
@@ -6,20 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/darbaza/darbaza/registry"
 )
 
 func TestImportValidBatch(t *testing.T) {
 	s := openTestStore(t)
 	rep := mustImport(t, s, readTestdata(t, "valid.jsonl"))
-	want := ImportReport{Lines: 13, Persons: 3, Dwellings: 3, Registrations: 6}
+	want := registry.ImportReport{Lines: 13, Persons: 3, Dwellings: 3, Registrations: 6}
 	if fmt.Sprint(rep) != fmt.Sprint(want) {
 		t.Errorf("report = %+v, want %+v", rep, want)
 	}
 	st, err := s.Stats(context.Background())
-	if err != nil || st != (Stats{Persons: 3, Dwellings: 3, Registrations: 6}) {
+	if err != nil || st != (registry.Stats{Persons: 3, Dwellings: 3, Registrations: 6}) {
 		t.Errorf("Stats = %+v, %v", st, err)
 	}
 }
@@ -27,45 +28,45 @@ func TestImportValidBatch(t *testing.T) {
 // invalidLines maps each file in testdata/invalid to the error class its
 // line must be reported with when appended to testdata/valid.jsonl.
 var invalidLines = map[string]error{
-	"not_json":                  ErrMalformed,
-	"no_kind":                   ErrMalformed,
-	"unknown_kind":              ErrUnknownKind,
-	"unknown_field":             ErrMalformed,
-	"trailing_data":             ErrMalformed,
-	"wrong_json_type":           ErrMalformed,
-	"pin_short":                 ErrPINLength,
-	"pin_letters":               ErrPINNotDigits,
-	"pin_sex_digit":             ErrPINSexDigit,
-	"pin_bad_date":              ErrPINBirthDate,
-	"pin_future":                ErrPINBirthFuture,
-	"birth_date_mismatch":       ErrPINMismatch,
-	"sex_mismatch":              ErrPINMismatch,
-	"bad_date_format":           ErrInvalidDate,
-	"missing_surname":           ErrMissingField,
-	"name_with_digit":           ErrInvalidValue,
-	"bad_citizenship":           ErrInvalidValue,
-	"bad_card_model":            ErrInvalidValue,
-	"card_expires_before_issue": ErrDateOrder,
-	"bad_dwelling_type":         ErrInvalidValue,
-	"bad_region":                ErrInvalidValue,
-	"apartment_without_number":  ErrMissingField,
-	"bad_dwelling_id":           ErrInvalidID,
-	"bad_owner_title":           ErrInvalidValue,
-	"unknown_owner":             ErrUnknownPerson,
-	"duplicate_id":              ErrDuplicateID,
-	"stay_too_long":             ErrStayTooLong,
-	"stay_without_until":        ErrMissingField,
-	"residence_with_until":      ErrInvalidValue,
-	"since_in_future":           ErrFutureDate,
-	"ended_before_since":        ErrDateOrder,
-	"ended_without_reason":      ErrMissingField,
-	"bad_end_reason":            ErrInvalidValue,
-	"bad_registration_type":     ErrInvalidValue,
-	"unknown_person":            ErrUnknownPerson,
-	"unknown_dwelling":          ErrUnknownDwelling,
-	"since_before_birth":        ErrDateOrder,
-	"second_open_residence":     ErrConflict,
-	"second_current_stay":       ErrConflict,
+	"not_json":                  registry.ErrMalformed,
+	"no_kind":                   registry.ErrMalformed,
+	"unknown_kind":              registry.ErrUnknownKind,
+	"unknown_field":             registry.ErrMalformed,
+	"trailing_data":             registry.ErrMalformed,
+	"wrong_json_type":           registry.ErrMalformed,
+	"pin_short":                 registry.ErrPINLength,
+	"pin_letters":               registry.ErrPINNotDigits,
+	"pin_sex_digit":             registry.ErrPINSexDigit,
+	"pin_bad_date":              registry.ErrPINBirthDate,
+	"pin_future":                registry.ErrPINBirthFuture,
+	"birth_date_mismatch":       registry.ErrPINMismatch,
+	"sex_mismatch":              registry.ErrPINMismatch,
+	"bad_date_format":           registry.ErrInvalidDate,
+	"missing_surname":           registry.ErrMissingField,
+	"name_with_digit":           registry.ErrInvalidValue,
+	"bad_citizenship":           registry.ErrInvalidValue,
+	"bad_card_model":            registry.ErrInvalidValue,
+	"card_expires_before_issue": registry.ErrDateOrder,
+	"bad_dwelling_type":         registry.ErrInvalidValue,
+	"bad_region":                registry.ErrInvalidValue,
+	"apartment_without_number":  registry.ErrMissingField,
+	"bad_dwelling_id":           registry.ErrInvalidID,
+	"bad_owner_title":           registry.ErrInvalidValue,
+	"unknown_owner":             registry.ErrUnknownPerson,
+	"duplicate_id":              registry.ErrDuplicateID,
+	"stay_too_long":             registry.ErrStayTooLong,
+	"stay_without_until":        registry.ErrMissingField,
+	"residence_with_until":      registry.ErrInvalidValue,
+	"since_in_future":           registry.ErrFutureDate,
+	"ended_before_since":        registry.ErrDateOrder,
+	"ended_without_reason":      registry.ErrMissingField,
+	"bad_end_reason":            registry.ErrInvalidValue,
+	"bad_registration_type":     registry.ErrInvalidValue,
+	"unknown_person":            registry.ErrUnknownPerson,
+	"unknown_dwelling":          registry.ErrUnknownDwelling,
+	"since_before_birth":        registry.ErrDateOrder,
+	"second_open_residence":     registry.ErrConflict,
+	"second_current_stay":       registry.ErrConflict,
 }
 
 func TestImportReportsEachKindOfBadLine(t *testing.T) {
@@ -89,7 +90,7 @@ func TestImportReportsEachKindOfBadLine(t *testing.T) {
 			s := openTestStore(t)
 			bad := readTestdata(t, filepath.Join("invalid", name+".jsonl"))
 			rep, err := s.Import(context.Background(), bytes.NewReader(append(bytes.Clone(valid), bad...)))
-			if !errors.Is(err, ErrInvalidBatch) {
+			if !errors.Is(err, registry.ErrInvalidBatch) {
 				t.Fatalf("Import error = %v, want ErrInvalidBatch", err)
 			}
 			if len(rep.Errors) != 1 {
@@ -114,7 +115,7 @@ func TestImportCollectsEveryBadLineAndWritesNothing(t *testing.T) {
 	lines = append(lines, valid[3:]...)
 	lines = append(lines, strings.Replace(valid[len(valid)-1], `"RG-6"`, `"RG-7"`, 1)) // second open residence
 	rep, err := s.Import(context.Background(), strings.NewReader(strings.Join(lines, "\n")))
-	if !errors.Is(err, ErrInvalidBatch) {
+	if !errors.Is(err, registry.ErrInvalidBatch) {
 		t.Fatalf("Import error = %v, want ErrInvalidBatch", err)
 	}
 	var got []int
@@ -139,10 +140,10 @@ func TestImportLeavesEarlierDataUntouchedWhenABatchFails(t *testing.T) {
 	batch := `{"kind":"person","pin":"10707196500321","surname":"Мамытова","given_name":"Бурул","birth_date":"1965-07-07","sex":"female","citizenship":"citizen"}
 {"kind":"registration","id":"RG-2","pin":"21505198500123","dwelling_id":"DW-404","type":"residence","since":"2015-03-10"}
 `
-	if _, err := s.Import(context.Background(), strings.NewReader(batch)); !errors.Is(err, ErrInvalidBatch) {
+	if _, err := s.Import(context.Background(), strings.NewReader(batch)); !errors.Is(err, registry.ErrInvalidBatch) {
 		t.Fatalf("Import error = %v, want ErrInvalidBatch", err)
 	}
-	if _, err := s.Person(context.Background(), "10707196500321"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Person(context.Background(), "10707196500321"); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("person of the rejected batch: error = %v, want ErrNotFound", err)
 	}
 	if after := backupBytes(t, s); !bytes.Equal(before, after) {
@@ -152,15 +153,15 @@ func TestImportLeavesEarlierDataUntouchedWhenABatchFails(t *testing.T) {
 
 func TestImportRejectsOverlongLinesAndGoesOn(t *testing.T) {
 	s := openTestStore(t)
-	long := `{"kind":"person","pin":"` + strings.Repeat("1", MaxLineBytes) + `"}`
-	exact := strings.Repeat(" ", MaxLineBytes) // blank, exactly at the limit: skipped
+	long := `{"kind":"person","pin":"` + strings.Repeat("1", registry.MaxLineBytes) + `"}`
+	exact := strings.Repeat(" ", registry.MaxLineBytes) // blank, exactly at the limit: skipped
 	input := long + "\n" + exact + "\n{\n"
 	rep, err := s.Import(context.Background(), strings.NewReader(input))
-	if !errors.Is(err, ErrInvalidBatch) {
+	if !errors.Is(err, registry.ErrInvalidBatch) {
 		t.Fatalf("Import error = %v, want ErrInvalidBatch", err)
 	}
-	if len(rep.Errors) != 2 || rep.Errors[0].Line != 1 || !errors.Is(rep.Errors[0], ErrLineTooLong) ||
-		rep.Errors[1].Line != 3 || !errors.Is(rep.Errors[1], ErrMalformed) {
+	if len(rep.Errors) != 2 || rep.Errors[0].Line != 1 || !errors.Is(rep.Errors[0], registry.ErrLineTooLong) ||
+		rep.Errors[1].Line != 3 || !errors.Is(rep.Errors[1], registry.ErrMalformed) {
 		t.Errorf("line errors = %v, want line 1 too long and line 3 malformed", rep.Errors)
 	}
 	if rep.Lines != 3 {
@@ -206,13 +207,13 @@ func TestANewResidenceEndsTheStoredOne(t *testing.T) {
 	if v.Residence == nil || v.Residence.ID != "RG-10" {
 		t.Fatalf("current residence = %+v, want RG-10", v.Residence)
 	}
-	var old *RegistrationEntry
+	var old *registry.RegistrationEntry
 	for i := range v.History {
 		if v.History[i].ID == "RG-2" {
 			old = &v.History[i]
 		}
 	}
-	if old == nil || old.Ended != NewDate(2026, 11, 1) || old.EndReason != EndNewResidence {
+	if old == nil || old.Ended != registry.NewDate(2026, 11, 1) || old.EndReason != registry.EndNewResidence {
 		t.Errorf("RG-2 in history = %+v, want ended 2026-11-01 for new_residence", old)
 	}
 	// Importing the move again finds nothing more to end.
@@ -230,17 +231,17 @@ func TestImportRejects(t *testing.T) {
 		{
 			"a new residence that starts before the stored one",
 			`{"kind":"registration","id":"RG-10","pin":"21505198500123","dwelling_id":"DW-1","type":"residence","since":"2014-01-01"}`,
-			ErrConflict,
+			registry.ErrConflict,
 		},
 		{
 			"a second current stay while the stored one runs",
 			`{"kind":"registration","id":"RG-10","pin":"21505198500123","dwelling_id":"DW-1","type":"stay","since":"2026-11-01","until":"2027-01-31"}`,
-			ErrConflict,
+			registry.ErrConflict,
 		},
 		{
 			"a registration whose person is neither in the batch nor stored",
 			`{"kind":"registration","id":"RG-10","pin":"10707196500321","dwelling_id":"DW-1","type":"residence","since":"2026-11-01"}`,
-			ErrUnknownPerson,
+			registry.ErrUnknownPerson,
 		},
 	}
 	for _, tt := range tests {
@@ -248,7 +249,7 @@ func TestImportRejects(t *testing.T) {
 			s := openTestStore(t)
 			mustImport(t, s, readTestdata(t, "valid.jsonl"))
 			rep, err := s.Import(context.Background(), strings.NewReader(tt.batch))
-			if !errors.Is(err, ErrInvalidBatch) || len(rep.Errors) != 1 || !errors.Is(rep.Errors[0], tt.want) {
+			if !errors.Is(err, registry.ErrInvalidBatch) || len(rep.Errors) != 1 || !errors.Is(rep.Errors[0], tt.want) {
 				t.Errorf("Import = %v, %v; want one line error %v", err, rep.Errors, tt.want)
 			}
 		})
@@ -301,12 +302,12 @@ func TestImportLargeBatch(t *testing.T) {
 	fmt.Fprintln(&b, `{"kind":"person","pin":"21505198500123","surname":"Асанов","given_name":"Азамат","birth_date":"1985-05-15","sex":"male","citizenship":"citizen"}`)
 	fmt.Fprintln(&b, `{"kind":"dwelling","id":"DW-1","type":"house","address":{"region":"talas","settlement":"Талас шаары","street":"Ленин көчөсү","house":"1"},"owners":[{"pin":"21505198500123","title":"owner"}]}`)
 	for i := range n {
-		pin, err := FormatPIN(SexFemale, NewDate(1990, 1, 1).AddDate(0, 0, i%3000), i)
+		pin, err := registry.FormatPIN(registry.SexFemale, registry.NewDate(1990, 1, 1).AddDate(0, 0, i%3000), i)
 		if err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&b, `{"kind":"person","pin":%q,"surname":"Асанова","given_name":"Айжан","birth_date":%q,"sex":"female","citizenship":"citizen"}`+"\n",
-			pin, NewDate(1990, 1, 1).AddDate(0, 0, i%3000))
+			pin, registry.NewDate(1990, 1, 1).AddDate(0, 0, i%3000))
 		fmt.Fprintf(&b, `{"kind":"registration","id":"RG-%d","pin":%q,"dwelling_id":"DW-1","type":"residence","since":"2020-01-01"}`+"\n", i, pin)
 	}
 	s := openTestStore(t)
@@ -318,32 +319,4 @@ func TestImportLargeBatch(t *testing.T) {
 	if err != nil || res.Persons != n {
 		t.Errorf("DwellingResidents: %d persons, %v; want %d", res.Persons, err, n)
 	}
-}
-
-// storeDump renders every record of s in key order, for comparisons.
-func storeDump(tb testing.TB, s *Store) string {
-	tb.Helper()
-	var out []string
-	err := s.db.View(func(tx *boltTx) error {
-		return tx.ForEach(func(name []byte, b *boltBucket) error {
-			return b.ForEach(func(k, v []byte) error {
-				out = append(out, fmt.Sprintf("%s %q %q", name, k, v))
-				return nil
-			})
-		})
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sort.Strings(out)
-	return strings.Join(out, "\n")
-}
-
-func backupBytes(tb testing.TB, s *Store) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	if _, err := s.Backup(context.Background(), &buf); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
 }

@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"bytes"
@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/darbaza/darbaza/registry"
 )
 
 // lineErrors are the sentinels a rejected line may carry.
 var lineErrors = []error{
-	ErrMalformed, ErrUnknownKind, ErrInvalidPIN, ErrInvalidDate, ErrInvalidID, ErrMissingField,
-	ErrInvalidValue, ErrPINMismatch, ErrDateOrder, ErrFutureDate, ErrStayTooLong,
+	registry.ErrMalformed, registry.ErrUnknownKind, registry.ErrInvalidPIN, registry.ErrInvalidDate, registry.ErrInvalidID, registry.ErrMissingField,
+	registry.ErrInvalidValue, registry.ErrPINMismatch, registry.ErrDateOrder, registry.ErrFutureDate, registry.ErrStayTooLong,
 }
 
 func FuzzParseLine(f *testing.F) {
@@ -26,7 +28,7 @@ func FuzzParseLine(f *testing.F) {
 		f.Add(bytes.TrimSpace(readTestdata(f, filepath.Join("invalid", filepath.Base(name)))))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		rec, err := ParseLine(line, testNow)
+		rec, err := registry.ParseLine(line, testNow)
 		if err != nil {
 			for _, want := range lineErrors {
 				if errors.Is(err, want) {
@@ -39,11 +41,11 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("ParseLine(%q) accepted a record without a key: %+v", line, rec)
 		}
 		// An accepted record survives encoding and parsing unchanged.
-		enc, err := EncodeLine(rec)
+		enc, err := registry.EncodeLine(rec)
 		if err != nil {
 			t.Fatalf("EncodeLine(%+v): %v", rec, err)
 		}
-		again, err := ParseLine(enc, testNow)
+		again, err := registry.ParseLine(enc, testNow)
 		if err != nil {
 			t.Fatalf("ParseLine(EncodeLine(%q)) = %v", line, err)
 		}
@@ -54,7 +56,7 @@ func FuzzParseLine(f *testing.F) {
 }
 
 // normalize maps an empty owner list to nil: both mean "no owners".
-func normalize(r Record) Record {
+func normalize(r registry.Record) registry.Record {
 	if len(r.Dwelling.Owners) == 0 {
 		r.Dwelling.Owners = nil
 	}
@@ -63,12 +65,12 @@ func normalize(r Record) Record {
 
 func TestParseLineRejectsEachKindOfMistake(t *testing.T) {
 	for name, want := range invalidLines {
-		if want == ErrUnknownPerson || want == ErrUnknownDwelling || want == ErrDuplicateID ||
-			want == ErrConflict || name == "since_before_birth" {
+		if want == registry.ErrUnknownPerson || want == registry.ErrUnknownDwelling || want == registry.ErrDuplicateID ||
+			want == registry.ErrConflict || name == "since_before_birth" {
 			continue // need the batch or the store: see TestImportReportsEachKindOfBadLine
 		}
 		line := bytes.TrimSpace(readTestdata(t, filepath.Join("invalid", name+".jsonl")))
-		if _, err := ParseLine(line, testNow); !errors.Is(err, want) {
+		if _, err := registry.ParseLine(line, testNow); !errors.Is(err, want) {
 			t.Errorf("%s: ParseLine error = %v, want %v", name, err, want)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
-	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
 const backupUsage = `Usage: darbaza backup [--data DIR] --out DIR
@@ -106,7 +106,7 @@ func backupStores(ctx context.Context, data, out dataDir) (hot bool, err error) 
 
 // backupFiles copies the stores of a stopped server.
 func backupFiles(ctx context.Context, data, out dataDir) error {
-	store, err := registry.Open(data.RegistryPath(), registry.Options{ReadOnly: true})
+	store, err := boltstore.Open(data.RegistryPath(), boltstore.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func backupFiles(ctx context.Context, data, out dataDir) error {
 
 // checkCopies opens both copies, so a copy cut short is caught now.
 func checkCopies(out dataDir) error {
-	store, err := registry.Open(out.RegistryPath(), registry.Options{ReadOnly: true})
+	store, err := boltstore.Open(out.RegistryPath(), boltstore.Options{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("the registry copy does not open: %w", err)
 	}

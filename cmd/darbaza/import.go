@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
 const importUsage = `Usage: darbaza import [--data DIR] FILE.jsonl
@@ -45,11 +46,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "darbaza import:", err)
 		return 2
 	}
-	store, err := registry.Open(dataDir(*data).RegistryPath(), registry.Options{})
+	file, err := boltstore.Open(dataDir(*data).RegistryPath(), boltstore.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "darbaza import:", err)
 		return 2
 	}
+	store := registry.New(file, registry.Options{})
 	defer store.Close()
 	rep, err := store.Import(ctx, f)
 	for _, le := range rep.Errors {

@@ -26,6 +26,7 @@ import (
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
@@ -103,7 +104,7 @@ type server struct {
 	cfg      config.Config
 	data     dataDir
 	logger   *slog.Logger
-	registry *registry.Store
+	registry *registry.Registry
 	access   *accesslog.Log
 	http     *http.Server
 	admin    *http.Server // backups, on a Unix socket in the data folder
@@ -194,11 +195,12 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 
 // openRegistry opens the registry store, loading the demo dataset into it
 // when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Store, error) {
-	store, err := registry.Open(data.RegistryPath(), registry.Options{})
+func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Registry, error) {
+	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	store := registry.New(file, registry.Options{})
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
 			return nil, errors.Join(err, store.Close())
@@ -432,7 +434,7 @@ func (s *server) adminHandler() http.Handler {
 }
 
 // loadDemo imports the demo dataset into an empty registry.
-func loadDemo(ctx context.Context, store *registry.Store, logger *slog.Logger) error {
+func loadDemo(ctx context.Context, store *registry.Registry, logger *slog.Logger) error {
 	empty, err := store.Empty(ctx)
 	if err != nil || !empty {
 		return err

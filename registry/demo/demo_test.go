@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
 // testNow is a clock after DefaultReference, while the fixed stay runs.
@@ -27,14 +28,14 @@ func write(tb testing.TB, opts Options) []byte {
 
 var (
 	defaultOnce  sync.Once
-	defaultStore *registry.Store
+	defaultStore *registry.Registry
 	defaultData  []byte
 	defaultRep   registry.ImportReport
 	defaultErr   error
 )
 
 // loadDefault imports the default dataset once per test binary.
-func loadDefault(tb testing.TB) (*registry.Store, registry.ImportReport) {
+func loadDefault(tb testing.TB) (*registry.Registry, registry.ImportReport) {
 	tb.Helper()
 	defaultOnce.Do(func() {
 		var buf bytes.Buffer
@@ -47,10 +48,12 @@ func loadDefault(tb testing.TB) (*registry.Store, registry.ImportReport) {
 			defaultErr = err
 			return
 		}
-		defaultStore, defaultErr = registry.Open(filepath.Join(dir, "demo.db"), registry.Options{Now: func() time.Time { return testNow }, NoSync: true})
-		if defaultErr != nil {
+		store, err := boltstore.Open(filepath.Join(dir, "demo.db"), boltstore.Options{NoSync: true})
+		if err != nil {
+			defaultErr = err
 			return
 		}
+		defaultStore = registry.New(store, registry.Options{Now: func() time.Time { return testNow }})
 		defaultRep, defaultErr = defaultStore.Import(context.Background(), &buf)
 	})
 	if defaultErr != nil {
@@ -250,10 +253,11 @@ func BenchmarkGenerateAndImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.SetBytes(int64(buf.Len()))
-		s, err := registry.Open(filepath.Join(b.TempDir(), "bench.db"), registry.Options{Now: func() time.Time { return testNow }})
+		store, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), boltstore.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		s := registry.New(store, registry.Options{Now: func() time.Time { return testNow }})
 		if _, err := s.Import(context.Background(), &buf); err != nil {
 			b.Fatal(err)
 		}

@@ -1,5 +1,5 @@
 // Package demo writes the deterministic demo dataset of the population
-// registry as import lines for [registry.Store.Import]: about 30,000
+// registry as import lines for [registry.Registry.Import]: about 30,000
 // persons in Bishkek, Osh city and the seven regions, their dwellings of
 // every type with owners, and residence and stay registrations with some
 // history.

@@ -1,15 +1,12 @@
-package registry
+package registry_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/darbaza/darbaza/registry"
 )
 
 func TestPerson(t *testing.T) {
@@ -23,9 +20,9 @@ func TestPerson(t *testing.T) {
 	}{
 		{"a stored person is found", "21505198500123", "Асанов", nil},
 		{"a person without patronymic is found", "21606201600019", "Азамат уулу", nil},
-		{"a valid PIN not stored is not found", "20101200099999", "", ErrNotFound},
-		{"a malformed PIN is invalid, not merely not found", "2150519850012", "", ErrInvalidPIN},
-		{"a PIN born in the future is invalid", "20101209900001", "", ErrPINBirthFuture},
+		{"a valid PIN not stored is not found", "20101200099999", "", registry.ErrNotFound},
+		{"a malformed PIN is invalid, not merely not found", "2150519850012", "", registry.ErrInvalidPIN},
+		{"a PIN born in the future is invalid", "20101209900001", "", registry.ErrPINBirthFuture},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,19 +47,19 @@ func TestPersonRoundTripsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Person{
+	want := registry.Person{
 		PIN: "21505198500123", Surname: "Асанов", GivenName: "Азамат", Patronymic: "Бакытович",
-		BirthDate: NewDate(1985, 5, 15), Sex: SexMale, Citizenship: CitizenshipCitizen,
-		IDCard: IDCard{Model: IDCard2017, Number: "ID1234567", Issued: NewDate(2018, 3, 1), Expires: NewDate(2028, 3, 1)},
+		BirthDate: registry.NewDate(1985, 5, 15), Sex: registry.SexMale, Citizenship: registry.CitizenshipCitizen,
+		IDCard: registry.IDCard{Model: registry.IDCard2017, Number: "ID1234567", Issued: registry.NewDate(2018, 3, 1), Expires: registry.NewDate(2028, 3, 1)},
 	}
 	if p != want {
 		t.Errorf("Person = %+v\nwant %+v", p, want)
 	}
-	if !p.MayApplyOnline(DateOf(testNow)) {
+	if !p.MayApplyOnline(registry.DateOf(testNow)) {
 		t.Error("a citizen with a valid 2017 card may apply online")
 	}
 	c, _ := s.Person(context.Background(), "10203199000456")
-	if !c.ConsularRegister || c.MayApplyOnline(DateOf(testNow)) {
+	if !c.ConsularRegister || c.MayApplyOnline(registry.DateOf(testNow)) {
 		t.Errorf("consular person %+v may not apply online", c)
 	}
 }
@@ -74,11 +71,11 @@ func TestRegistrationsJoinsAddressesAndSplitsCurrentFromHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Residence == nil || v.Residence.ID != "RG-2" || v.Residence.DwellingType != DwellingHouse ||
+	if v.Residence == nil || v.Residence.ID != "RG-2" || v.Residence.DwellingType != registry.DwellingHouse ||
 		v.Residence.Address.Settlement != "Кара-Суу шаары" {
 		t.Errorf("Residence = %+v, want RG-2 at the Kara-Suu house", v.Residence)
 	}
-	if v.Stay == nil || v.Stay.ID != "RG-3" || v.Stay.Address.Region != RegionNaryn {
+	if v.Stay == nil || v.Stay.ID != "RG-3" || v.Stay.Address.Region != registry.RegionNaryn {
 		t.Errorf("Stay = %+v, want RG-3 in Naryn", v.Stay)
 	}
 	var hist []string
@@ -91,13 +88,8 @@ func TestRegistrationsJoinsAddressesAndSplitsCurrentFromHistory(t *testing.T) {
 }
 
 func TestAStayMovesToHistoryAfterItsUntilDate(t *testing.T) {
-	dir := t.TempDir()
 	now := testNow
-	s, err := Open(filepath.Join(dir, "r.db"), Options{Now: func() time.Time { return now }, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStoreAt(t, func() time.Time { return now })
 	mustImport(t, s, readTestdata(t, "valid.jsonl"))
 	for _, tt := range []struct {
 		now     time.Time
@@ -134,10 +126,10 @@ func TestRegistrationsOfAPersonWithNoneIsEmpty(t *testing.T) {
 	if err != nil || v.Residence != nil || v.Stay != nil || len(v.History) != 0 || v.PIN != "10707196500321" {
 		t.Errorf("Registrations = %+v, %v; want an empty view", v, err)
 	}
-	if _, err := s.Registrations(context.Background(), "20101200099999"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Registrations(context.Background(), "20101200099999"); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("unknown person: error = %v, want ErrNotFound", err)
 	}
-	if _, err := s.Registrations(context.Background(), "x"); !errors.Is(err, ErrInvalidPIN) {
+	if _, err := s.Registrations(context.Background(), "x"); !errors.Is(err, registry.ErrInvalidPIN) {
 		t.Errorf("bad PIN: error = %v, want ErrInvalidPIN", err)
 	}
 }
@@ -157,17 +149,17 @@ func TestDwellingResidents(t *testing.T) {
 	if len(pins) != 3 || pins[0] != want[0] || pins[1] != want[1] || pins[2] != want[2] || res.Persons != 3 {
 		t.Errorf("residents = %v (%d persons), want %v", pins, res.Persons, want)
 	}
-	if len(res.Dwelling.Owners) != 2 || res.Dwelling.Owners[1].Title != TitleUser {
+	if len(res.Dwelling.Owners) != 2 || res.Dwelling.Owners[1].Title != registry.TitleUser {
 		t.Errorf("dwelling owners = %+v", res.Dwelling.Owners)
 	}
 	// DW-1 only has an ended residence: nobody is registered there now.
 	if res, err := s.DwellingResidents(context.Background(), "DW-1"); err != nil || len(res.Residents) != 0 {
 		t.Errorf("DW-1 residents = %+v, %v; want none", res.Residents, err)
 	}
-	if _, err := s.DwellingResidents(context.Background(), "DW-404"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.DwellingResidents(context.Background(), "DW-404"); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("unknown dwelling: error = %v, want ErrNotFound", err)
 	}
-	if _, err := s.DwellingResidents(context.Background(), "dw 1"); !errors.Is(err, ErrInvalidID) {
+	if _, err := s.DwellingResidents(context.Background(), "dw 1"); !errors.Is(err, registry.ErrInvalidID) {
 		t.Errorf("malformed id: error = %v, want ErrInvalidID", err)
 	}
 }
@@ -180,75 +172,6 @@ func TestEmptyAndStats(t *testing.T) {
 	mustImport(t, s, readTestdata(t, "valid.jsonl"))
 	if empty, err := s.Empty(context.Background()); err != nil || empty {
 		t.Errorf("filled store Empty = %v, %v", empty, err)
-	}
-}
-
-func TestBackupIsAStoreWithTheSameRecords(t *testing.T) {
-	s := openTestStore(t)
-	mustImport(t, s, readTestdata(t, "valid.jsonl"))
-	path := filepath.Join(t.TempDir(), "backup.db")
-	data := backupBytes(t, s)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b, err := Open(path, Options{Now: fixedClock, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if storeDump(t, b) != storeDump(t, s) {
-		t.Error("backup holds different records")
-	}
-	if _, err := b.Import(context.Background(), bytes.NewReader(nil)); !errors.Is(err, ErrReadOnly) {
-		t.Errorf("Import on a read-only store: error = %v, want ErrReadOnly", err)
-	}
-}
-
-func TestBackupStopsWhenTheContextIsCancelled(t *testing.T) {
-	s := openTestStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := s.Backup(ctx, &bytes.Buffer{}); !errors.Is(err, context.Canceled) {
-		t.Errorf("Backup error = %v, want context.Canceled", err)
-	}
-}
-
-func TestOpenRejectsAFileOfAnotherSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "other.db")
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucket([]byte(bucketMeta))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(schemaKey), []byte("99"))
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s, err := Open(path, Options{}); !errors.Is(err, ErrCorrupt) {
-		if s != nil {
-			s.Close()
-		}
-		t.Errorf("Open error = %v, want ErrCorrupt", err)
-	}
-}
-
-func TestAStoredValueOfAnUnknownFormatIsCorrupt(t *testing.T) {
-	s := openTestStore(t)
-	mustImport(t, s, readTestdata(t, "valid.jsonl"))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucketPersons)).Put([]byte("21505198500123"), []byte("\x02{}"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Person(context.Background(), "21505198500123"); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("Person error = %v, want ErrCorrupt", err)
 	}
 }
 

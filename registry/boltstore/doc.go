@@ -1,0 +1,36 @@
+// Package boltstore keeps the registry in one embedded bbolt file: the
+// [registry.Store] of a single Darbaza node. It is the only package that
+// imports bbolt for the registry, and it holds no rule: the rules run in
+// package registry over [registry.Tx].
+//
+// # File format
+//
+// The format below is frozen: a change needs a new schema or format
+// version and code that still reads the old one.
+//
+// The file has six top-level buckets, named by the bucket* constants:
+//
+//	meta                       "schema" -> "1" (the schema version, ASCII)
+//	persons                    PIN -> record
+//	dwellings                  dwelling ID -> record
+//	registrations              registration ID -> record
+//	registrations_by_pin       PIN + registration ID -> empty
+//	registrations_by_dwelling  dwelling ID + 0x00 + registration ID -> empty
+//
+// A record is one format byte, 0x01, followed by the JSON encoding of
+// [registry.Person], [registry.Dwelling] or [registry.Registration] under
+// their struct tags. A record with another format byte, or that does not
+// decode, is reported as [registry.ErrCorrupt]; so is a file whose schema
+// is not "1" or that lacks a bucket. The two index buckets hold one empty
+// value per registration, kept in step with the registrations bucket in the
+// same transaction. PINs have a fixed length of 14 digits and dwelling IDs
+// never contain 0x00 (see [registry.ValidID]), so a prefix scan finds
+// exactly one person's or one dwelling's entries. A read checks that each
+// entry's registration names that person or dwelling, and reports an index
+// out of step as [registry.ErrCorrupt].
+//
+// Transactions are bbolt's: one writer at a time in one process, readers
+// on snapshots in parallel; the file lock keeps other processes out (or
+// shares it among read-only ones). That makes every Update serializable,
+// as [registry.Store] demands, and fn runs exactly once.
+package boltstore
