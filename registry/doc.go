@@ -4,7 +4,8 @@
 // the rules run over.
 //
 // The domain rules come from the source documents summarised in the
-// project's domain notes:
+// project's domain notes (docs/domain.md, which lists the source documents
+// cited here as "seed NNN §n"):
 //
 //   - A PIN (ИЖН) has 14 digits: 1 (female) or 2 (male), the birth date as
 //     DDMMYYYY, and a 5-digit sequence (see [ParsePIN]).

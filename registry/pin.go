@@ -17,7 +17,7 @@ type PINInfo struct {
 }
 
 // ParsePIN checks a personal identification number (ИЖН/ПИН) as described in
-// shared/domain.md: 14 ASCII digits; the first is 1 (female) or 2 (male); the
+// docs/domain.md ("Personal identification number"): 14 ASCII digits; the first is 1 (female) or 2 (male); the
 // next eight are the birth date DDMMYYYY, which must be a real date from
 // [MinYear] on and no later than the UTC date of now; the last five are a sequence number (any value).
 //

@@ -59,7 +59,7 @@ func Example() {
 			Time:          time.Date(2025, 3, 1, 9, 0, i, 0, time.UTC),
 			Client:        "central-server/GOV/70000002/portal",
 			Service:       service,
-			Outcome:       "ok",
+			Outcome:       "OK",
 			RequestSHA256: sha256.Sum256([]byte(service)),
 			Subjects:      []string{"20101199000001"}, // stored only as an HMAC
 		})

@@ -128,7 +128,7 @@ func openTestLog(tb testing.TB, opts Options) *Log {
 func testEntry(i int) Entry {
 	services := []string{"getPerson", "getRegistration", "getDwellingResidents", "getTaxpayer"}
 	clients := []string{"central-server/GOV/70000002/portal", "central-server/GOV/70000003/sanarip-aymak"}
-	outcomes := []string{"ok", "ok", "PersonNotFound", "Server.ServerProxy.AccessDenied"}
+	outcomes := []string{"OK", "OK", "PersonNotFound", "Server.ServerProxy.AccessDenied"}
 	return Entry{
 		ID:             fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
 		Time:           time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),

@@ -34,7 +34,7 @@ type Entry struct {
 	MessageID      string    // xrd:id
 	UserID         string    // xrd:userId
 	Issue          string    // xrd:issue
-	Outcome        string    // "ok", a business code ("PersonNotFound") or a fault code ("Client.InvalidSoap")
+	Outcome        string    // "OK", a business code ("PersonNotFound") or a fault code ("Client.InvalidSoap")
 	Reason         string    // short human reason for refusals (never contains a raw PIN), may be ""
 	RequestSHA256  [32]byte
 	ResponseSHA256 [32]byte

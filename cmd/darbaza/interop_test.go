@@ -20,7 +20,7 @@ import (
 	"github.com/darbaza/darbaza/signing"
 )
 
-// Interop with real SOAP clients (design.md §3): node-soap's WSSecurityCert
+// Interop with real SOAP clients (docs/protocol.md, "Stock clients"): node-soap's WSSecurityCert
 // and python zeep's BinarySignature sign requests built from GET /?wsdl, the
 // real binary answers, and xmlsec1 verifies every answer independently. The
 // client scripts and what an integrator adds to each are in

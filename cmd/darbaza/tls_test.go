@@ -12,7 +12,7 @@ import (
 )
 
 // TestServeOverMutualTLSTrustsOnlyListedProxies runs the binary with HTTPS
-// and a trusted proxy (design.md §1): the proxy's unsigned request is
+// and a trusted proxy (docs/protocol.md, "Callers"): the proxy's unsigned request is
 // answered; the same request without that client certificate, or with
 // another one, is refused as unsigned.
 func TestServeOverMutualTLSTrustsOnlyListedProxies(t *testing.T) {
