@@ -180,8 +180,9 @@ func errOtherProvider(p string) error {
 	return fmt.Errorf("%w: this adapter does not provide services of %s", ErrUnknownService, p)
 }
 
-// BadRequest reports a body that does not fit its service, e.g. a missing
-// element. (Business refusals are not errors: they are answers.)
-func BadRequest(format string, args ...any) error {
+// badRequest reports a body that does not fit its service's request
+// schema, e.g. a missing element. (A business refusal is an answer, not a
+// fault: see refuse.)
+func badRequest(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
 }

@@ -1,8 +1,3 @@
-// Package adapter is Darbaza's request pipeline: an http.Handler that reads
-// a SOAP request, decodes it, authenticates the caller (WS-Security
-// signature or a trusted proxy's TLS certificate), refuses replays,
-// authorizes the service, dispatches it, builds and signs the response and
-// makes the access durable in the access log before one byte is sent.
 package adapter
 
 import (
@@ -159,8 +154,10 @@ func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelop
 	if !h.opt.Members.Allowed(e.Client, svc.Code) {
 		return env, nil, errAccessDenied(e.Client, svc.Code)
 	}
-	res, err := svc.Handle(r.Context(), &Call{Env: env, Client: e.Client})
-	e.Subjects = res.Subjects
+	call := &Call{Env: env, Client: e.Client, args: svc.request,
+		allowed: func(service string) bool { return h.opt.Members.Allowed(e.Client, service) }}
+	res, err := svc.handle(r.Context(), call)
+	e.Subjects = call.subjects
 	if err != nil {
 		return env, nil, err
 	}
