@@ -22,8 +22,11 @@ var headerParts = []string{"client", "service", "id", "userId", "issue", "protoc
 // wrapped, X-Road 4.0 style with xrd:version and xrd:title per operation)
 // for the catalogue's services in namespace ns, with soap:address location.
 // The X-Road header schemas are inlined, so nothing is fetched from a remote
-// host (design.md §2). Meta services live in the xroad namespace and are
-// not part of it, as in X-Road.
+// host: callers often have no internet access. Meta services live in the
+// X-Road namespace: as in X-Road they are no operations of this WSDL, but
+// the inlined X-Road schema declares their elements, so that their
+// messages can be validated against it too. Every element comes from its
+// service's description (reply.go), the same one that writes the XML.
 func WSDL(c *Catalog, ns, location string) ([]byte, error) {
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
