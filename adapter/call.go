@@ -28,9 +28,9 @@ type Call struct {
 	subjects []string
 }
 
-// Text returns the text of the payload child named name in the payload's
+// text returns the text of the payload child named name in the payload's
 // namespace (or in no namespace), and whether it is present.
-func (c *Call) Text(name string) (string, bool) {
+func (c *Call) text(name string) (string, bool) {
 	ns := c.Env.Payload.NamespaceURI()
 	for _, el := range c.Env.Payload.ChildElements() {
 		if el.Tag == name && (el.NamespaceURI() == ns || el.NamespaceURI() == "") {
@@ -50,7 +50,7 @@ func (c *Call) arg(name string) (string, bool, error) {
 	if !slices.ContainsFunc(c.args, func(f field) bool { return f.name == name }) {
 		return "", false, fmt.Errorf("the service reads argument %s, which its request does not declare", name)
 	}
-	s, ok := c.Text(name)
+	s, ok := c.text(name)
 	return s, ok, nil
 }
 

@@ -73,6 +73,8 @@ func (c *Catalog) metaServices() []*Service {
 			args:  []field{arg("serviceCode"), optionalArg("serviceVersion", "xs:string", "")},
 			reply: wsdlReply,
 			handle: func(_ context.Context, call *Call) (wsdlOf, error) {
+				// Read leniently: a missing serviceCode names no service,
+				// which is UnknownService like any other unknown code.
 				code, err := call.OptionalText("serviceCode")
 				if err != nil {
 					return wsdlOf{}, err
