@@ -2,7 +2,7 @@ package adapter
 
 import (
 	"context"
-	"strings"
+	"errors"
 
 	"github.com/beevik/etree"
 
@@ -11,65 +11,101 @@ import (
 
 // Service is one operation Darbaza offers. Its request element is named
 // Code (X-Road allows a longer name that starts with it) and its response
-// element that name plus "Response", both in Namespace (design.md §2).
+// element that name plus "Response", both in Namespace. Services are made
+// by serve, which derives the response's schema and its encoding from one
+// reply, so the WSDL and the XML cannot drift.
 type Service struct {
 	Code      string
 	Version   string // serviceVersion; a request naming no version matches too
 	Title     string // xrd:title in the WSDL
 	Namespace string
-	Request   []Field // the request element's children, for the WSDL
-	Response  []Field // the response element's children, for the WSDL
-	Handle    func(ctx context.Context, call *Call) (Result, error)
+
+	request  []field // the request element's children
+	response []field // the response element's children
+	handle   func(ctx context.Context, call *Call) (Result, error)
 }
 
-// Field describes one element of a message for the WSDL's schema.
-type Field struct {
-	Name     string
-	Type     string // xs type name ("string", "date", "dateTime", "boolean", "int"); "" for complex
-	Optional bool
-	Repeated bool
-	Doc      string
-	Fields   []Field // children of a complex element
-}
-
-// Call is one authorized request to a service.
-type Call struct {
-	Env    *soap.Envelope
-	Client string // the caller, INSTANCE/CLASS/CODE[/SUBSYSTEM]
-}
-
-// Text returns the text of the payload child named name in the payload's
-// namespace (or in no namespace), and whether it is present.
-func (c *Call) Text(name string) (string, bool) {
-	ns := c.Env.Payload.NamespaceURI()
-	for _, el := range c.Env.Payload.ChildElements() {
-		if el.Tag == name && (el.NamespaceURI() == ns || el.NamespaceURI() == "") {
-			return strings.TrimSpace(el.Text()), true
-		}
-	}
-	return "", false
-}
-
-// Result is a service's answer. Outcome is "ok" or a business code; either
-// way it is an answer, not a fault.
+// Result is a service's answer: the response element, and its outcome, OK
+// or a business refusal code. Either way it is an answer, not a fault.
 type Result struct {
-	Payload  *etree.Element
-	Outcome  string
-	Subjects []string // PINs of the persons whose data the call touched
+	Payload *etree.Element
+	Outcome string
 }
 
-// Catalog is the set of services, in the order they are listed.
+// op is what a service file declares: the operation's identity, its
+// arguments, its reply, and the function that computes the reply's value.
+// handle returns the value of an OK answer, or a refusal (refuse) for a
+// business answer, or any other error for a fault (fault.go).
+type op[T any] struct {
+	code, version, title, namespace string
+	args                            []field
+	reply                           reply[T]
+	handle                          func(ctx context.Context, call *Call) (T, error)
+}
+
+// serve makes the Service of o.
+func serve[T any](o op[T]) *Service {
+	return &Service{
+		Code: o.code, Version: o.version, Title: o.title, Namespace: o.namespace,
+		request:  o.args,
+		response: o.reply.fields(),
+		handle: func(ctx context.Context, call *Call) (Result, error) {
+			v, err := o.handle(ctx, call)
+			outcome := OutcomeOK
+			var r *refusal
+			if errors.As(err, &r) && o.reply.answer {
+				outcome, err = r.code, nil
+			}
+			if err != nil {
+				return Result{}, err
+			}
+			p := newPayload(call)
+			if err := o.reply.write(p, outcome, v); err != nil {
+				return Result{}, err
+			}
+			return Result{Payload: p, Outcome: outcome}, nil
+		},
+	}
+}
+
+// arg declares a request element of type xs:string.
+func arg(name string) field { return field{name: name, xsType: "xs:string"} }
+
+// optionalArg declares an optional request element of type xsType.
+func optionalArg(name, xsType, doc string) field {
+	return field{name: name, xsType: xsType, optional: true, doc: doc}
+}
+
+// newPayload starts the response element for call: the request element's
+// name plus "Response", in its namespace (which routing matched to the
+// service's): with the request's prefix for the X-Road namespace, as X-Road
+// answers meta services, else as the default namespace.
+func newPayload(call *Call) *etree.Element {
+	req := call.Env.Payload
+	if req.NamespaceURI() == soap.NSXRoad {
+		p := etree.NewElement("xrd:" + req.Tag + "Response")
+		p.CreateAttr("xmlns:xrd", soap.NSXRoad)
+		p.CreateAttr("xmlns:id", soap.NSIdentifiers)
+		return p
+	}
+	p := etree.NewElement(req.Tag + "Response")
+	p.CreateAttr("xmlns", req.NamespaceURI())
+	return p
+}
+
+// Catalog is the set of services, in the order they are listed, followed
+// by the meta services that list them.
 type Catalog struct {
 	services []*Service
 }
 
-// NewCatalog returns a catalog of services.
+// NewCatalog returns the catalogue of services and the X-Road meta services
+// (listMethods, allowedMethods, getWsdl) over them.
 func NewCatalog(services ...*Service) *Catalog {
-	return &Catalog{services: services}
+	c := &Catalog{}
+	c.services = append(append(c.services, services...), c.metaServices()...)
+	return c
 }
-
-// Add appends services.
-func (c *Catalog) Add(services ...*Service) { c.services = append(c.services, services...) }
 
 // Lookup finds the service with code; version must match unless empty.
 func (c *Catalog) Lookup(code, version string) *Service {
@@ -81,30 +117,8 @@ func (c *Catalog) Lookup(code, version string) *Service {
 	return nil
 }
 
-// Services lists the services.
+// Services lists the services, meta services last.
 func (c *Catalog) Services() []*Service { return c.services }
 
 // Known reports whether code names a service.
 func (c *Catalog) Known(code string) bool { return c.Lookup(code, "") != nil }
-
-// newPayload starts the response element for call: the request element's
-// name plus "Response", in its namespace (which routing matched to the
-// service's).
-func newPayload(call *Call) *etree.Element {
-	el := etree.NewElement(call.Env.Payload.Tag + "Response")
-	el.CreateAttr("xmlns", call.Env.Payload.NamespaceURI())
-	return el
-}
-
-// add appends a child with text, skipping empty optional values.
-func add(parent *etree.Element, name, text string) *etree.Element {
-	el := parent.CreateElement(name)
-	el.SetText(text)
-	return el
-}
-
-func addOptional(parent *etree.Element, name, text string) {
-	if text != "" {
-		add(parent, name, text)
-	}
-}

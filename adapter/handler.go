@@ -1,8 +1,3 @@
-// Package adapter is Darbaza's request pipeline: an http.Handler that reads
-// a SOAP request, decodes it, authenticates the caller (WS-Security
-// signature or a trusted proxy's TLS certificate), refuses replays,
-// authorizes the service, dispatches it, builds and signs the response and
-// makes the access durable in the access log before one byte is sent.
 package adapter
 
 import (
@@ -113,18 +108,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// e collects what the access log will record about this request.
 	e := &accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}
+	status := http.StatusOK
 	env, msg, err := h.handle(r, e)
 	if err != nil {
-		msg = h.fault(e, env, err)
+		msg, status = h.fault(e, env, err)
 	}
-	h.finish(r.Context(), w, e, msg)
+	h.finish(r.Context(), w, e, msg, status)
 }
 
 // handle runs the steps up to a response message; any error becomes a
 // fault, which echoes the request's headers if env is not nil.
 func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelope, msg *soap.Message, err error) {
 	if r.Method != http.MethodPost {
-		return nil, nil, &soap.Error{Code: soap.CodeInvalidHTTPMethod, Err: errMethod(r.Method)}
+		return nil, nil, errMethod(r.Method)
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return nil, nil, err
@@ -134,9 +130,9 @@ func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelop
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, nil, &soap.Error{Code: soap.CodeMessageTooLarge, Err: errTooLarge(h.opt.Limits.MaxBytes)}
+			return nil, nil, errTooLarge(h.opt.Limits.MaxBytes)
 		}
-		return nil, nil, &soap.Error{Code: soap.CodeInvalidRequest, Err: err}
+		return nil, nil, errReadBody(err)
 	}
 	env, err = soap.Decode(raw, h.opt.Limits)
 	if err != nil {
@@ -158,8 +154,10 @@ func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelop
 	if !h.opt.Members.Allowed(e.Client, svc.Code) {
 		return env, nil, errAccessDenied(e.Client, svc.Code)
 	}
-	res, err := svc.Handle(r.Context(), &Call{Env: env, Client: e.Client})
-	e.Subjects = res.Subjects
+	call := &Call{Env: env, Client: e.Client, args: svc.request,
+		allowed: func(service string) bool { return h.opt.Members.Allowed(e.Client, service) }}
+	res, err := svc.handle(r.Context(), call)
+	e.Subjects = call.subjects
 	if err != nil {
 		return env, nil, err
 	}
@@ -176,7 +174,7 @@ func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, e 
 		if h.fromTrustedProxy(conn) {
 			return nil
 		}
-		return errUnsigned
+		return ErrUnsigned
 	}
 	required := append([]*etree.Element{env.Body}, env.XRoadHeaders...)
 	v, err := h.opt.Verifier.Check(env.Doc, e.Client, required)
@@ -208,23 +206,25 @@ func (h *Handler) route(env *soap.Envelope) (*Service, error) {
 		return nil, errUnknownService(sid.String())
 	}
 	if env.Payload.NamespaceURI() != svc.Namespace {
-		return nil, &soap.Error{Code: soap.CodeInvalidBody, Err: errNamespace(env.Payload.NamespaceURI(), svc.Namespace)}
+		return nil, errNamespace(env.Payload.NamespaceURI(), svc.Namespace)
 	}
 	return svc, nil
 }
 
-// finish signs msg, makes the access durable, then writes the response.
-func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslog.Entry, msg *soap.Message) {
+// finish signs msg, makes the access durable, then writes the response
+// with status.
+func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslog.Entry, msg *soap.Message, status int) {
 	if h.opt.Signer != nil {
 		if err := h.opt.Signer.Sign(msg.Doc, msg.Covered); err != nil {
 			h.opt.Logger.Error("signing the response failed", "record", e.ID, "err", err)
-			msg = h.fault(e, nil, err)
+			msg, status = h.fault(e, nil, err)
 		}
 	}
 	out, err := msg.Bytes()
 	if err != nil {
 		h.opt.Logger.Error("serializing the response failed", "record", e.ID, "err", err)
-		out, _ = h.fault(e, nil, err).Bytes()
+		msg, status = h.fault(e, nil, err)
+		out, _ = msg.Bytes()
 	}
 	e.ResponseSHA256 = sha256.Sum256(out)
 	e.Latency = h.opt.Now().Sub(e.Time)
@@ -234,14 +234,11 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	// The record must be durable even if the caller has gone away.
 	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), *e); err != nil {
 		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", h.redact(err))
-		out, _ = soap.NewFault(nil, soap.CodeLogUnavailable, "the access log cannot be written; the request was not served", e.ID).Bytes()
-		e.Outcome = soap.CodeLogUnavailable
+		f, reason := classify(ErrLogUnavailable)
+		out, _ = soap.NewFault(nil, f.code, reason, e.ID).Bytes()
+		e.Outcome, status = f.code, f.status
 	}
 	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
-	status := http.StatusOK
-	if isFault(e.Outcome) {
-		status = http.StatusInternalServerError // SOAP 1.1 §6.2
-	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(status)
 	if _, err := w.Write(out); err != nil {
@@ -249,18 +246,19 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	}
 }
 
-// fault turns err into a fault message and records its code as the outcome.
-func (h *Handler) fault(e *accesslog.Entry, env *soap.Envelope, err error) *soap.Message {
-	f := classify(err)
+// fault turns err into a fault message and its HTTP status, and records
+// its code as the outcome.
+func (h *Handler) fault(e *accesslog.Entry, env *soap.Envelope, err error) (*soap.Message, int) {
+	f, reason := classify(err)
 	e.Outcome = f.code
-	e.Reason = f.reason
+	e.Reason = reason
 	lvl := slog.LevelInfo
 	if f.internal {
 		lvl = slog.LevelError
 	}
 	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", e.ID, "code", f.code,
 		"client", e.Client, "service", e.Service, "err", h.redact(err))
-	return soap.NewFault(env, f.code, f.reason, e.ID)
+	return soap.NewFault(env, f.code, reason, e.ID), f.status
 }
 
 // redact is err's text for the application log, with every PIN-shaped
@@ -276,9 +274,5 @@ func checkContentType(v string) error {
 			return nil
 		}
 	}
-	return &soap.Error{Code: soap.CodeInvalidContentType, Err: errContentType(v)}
-}
-
-func isFault(outcome string) bool {
-	return strings.HasPrefix(outcome, "Client.") || strings.HasPrefix(outcome, "Server.")
+	return errContentType(v)
 }

@@ -138,7 +138,6 @@ func newHarnessFrom(tb testing.TB, keys map[string]keyPair, change func(*adapter
 	provider, _ := soap.ParseClientID("central-server/GOV/70000001/population-registry")
 	catalog := adapter.NewCatalog(adapter.RegistryServices(store, hs.log, clock)...)
 	members := adapter.NewMembers(rights)
-	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
 	opt := adapter.Options{
 		Provider: provider,
 		Catalog:  catalog,

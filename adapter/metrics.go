@@ -21,7 +21,7 @@ func NewMetrics(reg prometheus.Registerer, known func(code string) bool) *Metric
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "darbaza_requests_total",
-			Help: "SOAP requests by service code and outcome (ok, a business code or a fault code).",
+			Help: "SOAP requests by service code and outcome (OK, a business code or a fault code).",
 		}, []string{"service", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "darbaza_request_duration_seconds",

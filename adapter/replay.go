@@ -7,7 +7,10 @@ import (
 )
 
 // ReplayCache remembers (client, message id) pairs whose signature verified,
-// for Window, and refuses them a second time (design.md §3).
+// for Window, and refuses them a second time: X-Road message protocol 4.0
+// makes the client's message id unique, and a signed Timestamp alone
+// (WS-Security 1.1 §10) would let a captured request be sent again until
+// it expires.
 //
 // It lives in memory and is rebuilt at start from the access log, which
 // already holds every verified pair durably (a record with a signer

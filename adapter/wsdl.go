@@ -22,8 +22,11 @@ var headerParts = []string{"client", "service", "id", "userId", "issue", "protoc
 // wrapped, X-Road 4.0 style with xrd:version and xrd:title per operation)
 // for the catalogue's services in namespace ns, with soap:address location.
 // The X-Road header schemas are inlined, so nothing is fetched from a remote
-// host (design.md §2). Meta services live in the xroad namespace and are
-// not part of it, as in X-Road.
+// host: callers often have no internet access. Meta services live in the
+// X-Road namespace: as in X-Road they are no operations of this WSDL, but
+// the inlined X-Road schema declares their elements, so that their
+// messages can be validated against it too. Every element comes from its
+// service's description (reply.go), the same one that writes the XML.
 func WSDL(c *Catalog, ns, location string) ([]byte, error) {
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
@@ -35,10 +38,13 @@ func WSDL(c *Catalog, ns, location string) ([]byte, error) {
 	} {
 		defs.CreateAttr(a[0], a[1])
 	}
-	var services []*Service
+	var services, meta []*Service
 	for _, s := range c.Services() {
-		if s.Namespace == ns {
+		switch s.Namespace {
+		case ns:
 			services = append(services, s)
+		case soap.NSXRoad:
+			meta = append(meta, s)
 		}
 	}
 
@@ -47,10 +53,9 @@ func WSDL(c *Catalog, ns, location string) ([]byte, error) {
 	schema.CreateAttr("targetNamespace", ns)
 	schema.CreateAttr("elementFormDefault", "qualified")
 	for _, s := range services {
-		schemaElement(schema, s.Code, s.Request)
-		schemaElement(schema, s.Code+"Response", s.Response)
+		schemaElements(schema, s)
 	}
-	xroadSchemas(types)
+	xroadSchemas(types, meta)
 
 	hdr := defs.CreateElement("wsdl:message")
 	hdr.CreateAttr("name", "requestheader")
@@ -120,8 +125,14 @@ func WSDL(c *Catalog, ns, location string) ([]byte, error) {
 	return doc.WriteToBytes()
 }
 
+// schemaElements declares a service's request and response elements.
+func schemaElements(schema *etree.Element, s *Service) {
+	schemaElement(schema, s.Code, s.request)
+	schemaElement(schema, s.Code+"Response", s.response)
+}
+
 // schemaElement declares a global element with an anonymous sequence type.
-func schemaElement(parent *etree.Element, name string, fields []Field) {
+func schemaElement(parent *etree.Element, name string, fields []field) {
 	el := parent.CreateElement("xs:element")
 	el.CreateAttr("name", name)
 	seq := el.CreateElement("xs:complexType").CreateElement("xs:sequence")
@@ -130,31 +141,32 @@ func schemaElement(parent *etree.Element, name string, fields []Field) {
 	}
 }
 
-func schemaField(seq *etree.Element, f Field) {
+func schemaField(seq *etree.Element, f field) {
 	el := seq.CreateElement("xs:element")
-	el.CreateAttr("name", f.Name)
-	if f.Optional {
+	el.CreateAttr("name", f.name)
+	if f.optional {
 		el.CreateAttr("minOccurs", "0")
 	}
-	if f.Repeated {
+	if f.repeated {
 		el.CreateAttr("maxOccurs", "unbounded")
 	}
-	if f.Doc != "" {
-		el.CreateElement("xs:annotation").CreateElement("xs:documentation").SetText(f.Doc)
+	if f.doc != "" {
+		el.CreateElement("xs:annotation").CreateElement("xs:documentation").SetText(f.doc)
 	}
-	if f.Type != "" {
-		el.CreateAttr("type", "xs:"+f.Type)
+	if f.xsType != "" {
+		el.CreateAttr("type", f.xsType)
 		return
 	}
 	inner := el.CreateElement("xs:complexType").CreateElement("xs:sequence")
-	for _, c := range f.Fields {
+	for _, c := range f.children {
 		schemaField(inner, c)
 	}
 }
 
 // xroadSchemas inlines the parts of X-Road's xroad.xsd and identifiers.xsd
-// that the headers use (X-Road message protocol 4.0, annex).
-func xroadSchemas(types *etree.Element) {
+// that the headers use (X-Road message protocol 4.0, annex), and the
+// elements of the meta services, which live in the X-Road namespace.
+func xroadSchemas(types *etree.Element, meta []*Service) {
 	ids := types.CreateElement("xs:schema")
 	ids.CreateAttr("targetNamespace", soap.NSIdentifiers)
 	ids.CreateAttr("elementFormDefault", "qualified")
@@ -208,6 +220,9 @@ func xroadSchemas(types *etree.Element) {
 	alg := ext.CreateElement("xs:attribute")
 	alg.CreateAttr("name", "algorithmId")
 	alg.CreateAttr("type", "xs:string")
+	for _, s := range meta {
+		schemaElements(xr, s)
+	}
 }
 
 func (h *Handler) serveWSDL(w http.ResponseWriter, r *http.Request) {

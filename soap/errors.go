@@ -23,13 +23,10 @@ const (
 	CodeMustUnderstand         = "Client.MustUnderstand"
 	CodeInvalidRequest         = "Client.InvalidRequest"
 
-	CodeAccessDenied    = "Server.ServerProxy.AccessDenied"
-	CodeUnknownService  = "Server.ServerProxy.UnknownService"
-	CodeInternalError   = "Server.ServerProxy.InternalError"
-	CodeLogUnavailable  = "Server.ServerProxy.AccessLogUnavailable"
-	CodeServiceFailed   = "Server.ServerProxy.ServiceFailed"
-	CodeShuttingDown    = "Server.ServerProxy.ShuttingDown"
-	CodeUnknownProvider = "Server.ServerProxy.UnknownMember"
+	CodeAccessDenied   = "Server.ServerProxy.AccessDenied"
+	CodeUnknownService = "Server.ServerProxy.UnknownService"
+	CodeInternalError  = "Server.ServerProxy.InternalError"
+	CodeLogUnavailable = "Server.ServerProxy.AccessLogUnavailable"
 )
 
 // Error is a refusal that becomes a SOAP fault with Code. Err says why in

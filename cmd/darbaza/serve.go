@@ -264,7 +264,6 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 		return nil, err
 	}
 	members := adapter.NewMembers(rights)
-	catalog.Add(adapter.MetaServices(catalog, provider, members)...)
 
 	replay := adapter.NewReplayCache(time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew))
 	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {

@@ -1,0 +1,114 @@
+package adapter
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/soap"
+)
+
+// Call is one authorized request to a service, and the one place its
+// arguments are read. The readers below share one rule: an argument the
+// request schema requires but the request lacks, or one the schema's type
+// rejects, is a fault (Client.InvalidRequest, see fault.go); a value the
+// schema allows but the domain rejects (a PIN that is 14 digits of
+// nonsense) is a business answer, the refusal the reader names. A reader
+// of an argument the service's request does not declare fails as an
+// internal error, so request schema and reading cannot drift either.
+type Call struct {
+	Env    *soap.Envelope
+	Client string // the caller, INSTANCE/CLASS/CODE[/SUBSYSTEM]
+
+	args     []field                   // the service's request elements
+	allowed  func(service string) bool // whether the caller may call a service
+	subjects []string
+}
+
+// text returns the text of the payload child named name in the payload's
+// namespace (or in no namespace), and whether it is present.
+func (c *Call) text(name string) (string, bool) {
+	ns := c.Env.Payload.NamespaceURI()
+	for _, el := range c.Env.Payload.ChildElements() {
+		if el.Tag == name && (el.NamespaceURI() == ns || el.NamespaceURI() == "") {
+			return strings.TrimSpace(el.Text()), true
+		}
+	}
+	return "", false
+}
+
+// Subject records pins as persons whose data the call touches; the access
+// log keeps them (pseudonymised) for the citizen's history and auditors.
+func (c *Call) Subject(pins ...string) { c.subjects = append(c.subjects, pins...) }
+
+// arg returns the text of the declared argument name and whether it is
+// present.
+func (c *Call) arg(name string) (string, bool, error) {
+	if !slices.ContainsFunc(c.args, func(f field) bool { return f.name == name }) {
+		return "", false, fmt.Errorf("the service reads argument %s, which its request does not declare", name)
+	}
+	s, ok := c.text(name)
+	return s, ok, nil
+}
+
+// required returns the text of the required argument name.
+func (c *Call) required(name string) (string, error) {
+	s, ok, err := c.arg(name)
+	if err == nil && !ok {
+		err = badRequest("missing element %s", name)
+	}
+	return s, err
+}
+
+// PIN reads the required argument name as a personal identification
+// number valid on now (registry.ParsePIN). Malformed is the InvalidPin
+// answer. A valid PIN is recorded as a subject of the call: whatever the
+// service answers next, it looked that person up.
+func (c *Call) PIN(name string, now time.Time) (string, error) {
+	pin, err := c.required(name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := registry.ParsePIN(pin, now); err != nil {
+		return "", refuse(OutcomeInvalidPIN)
+	}
+	c.Subject(pin)
+	return pin, nil
+}
+
+// DwellingID reads the required argument name as a dwelling identifier
+// (registry.ValidID). Malformed is the InvalidDwellingId answer.
+func (c *Call) DwellingID(name string) (string, error) {
+	id, err := c.required(name)
+	if err != nil {
+		return "", err
+	}
+	if registry.ValidID(id) != nil {
+		return "", refuse(OutcomeInvalidDwellingID)
+	}
+	return id, nil
+}
+
+// OptionalText reads the optional argument name; absent is "".
+func (c *Call) OptionalText(name string) (string, error) {
+	s, _, err := c.arg(name)
+	return s, err
+}
+
+// OptionalInt reads the optional argument name as an integer in [lo, hi],
+// or def when absent. Out of range is a fault, like a value that is not an
+// integer: the bounds are the request's (paging), not the domain's.
+func (c *Call) OptionalInt(name string, lo, hi, def int) (int, error) {
+	s, ok, err := c.arg(name)
+	if err != nil || !ok {
+		return def, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest("%s %q: want %d..%d", name, s, lo, hi)
+	}
+	return n, nil
+}
