@@ -1,6 +1,8 @@
 package adapter
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -23,9 +25,62 @@ type Call struct {
 	Env    *soap.Envelope
 	Client string // the caller, INSTANCE/CLASS/CODE[/SUBSYSTEM]
 
+	recordID string                    // the id the next access record of this call gets
 	args     []field                   // the service's request elements
 	allowed  func(service string) bool // whether the caller may call a service
 	subjects []string
+
+	render func(v any, refusal error) (Result, error)  // serve's encoder for this service's reply
+	seal   func(ctx context.Context, res Result) error // the pipeline's: sign and record res
+	sealed *Result                                     // set once Seal succeeded
+}
+
+// RecordID is the id of the access-log record that the next Seal makes. A
+// service that changes data stores it with the change, inside the
+// transaction that calls Seal, so that the change names its record.
+func (c *Call) RecordID() string { return c.recordID }
+
+// Seal is the write contract (docs/protocol.md, "Writes"). A service that
+// changes data runs its rules in one store transaction and, inside it,
+// once the change is decided, calls Seal with the answer (v, or the
+// business refusal in refusal) before the transaction commits. Seal builds
+// and signs the response and makes this request's access record durable.
+// Only if Seal returns nil may the transaction commit; otherwise the
+// service must return Seal's error, so that nothing is committed.
+//
+// What follows, step by step, whatever fails or crashes:
+//   - before Seal: no change and no record of it; the caller gets a fault.
+//   - Seal fails (signing, the access log): no change; a fault.
+//   - Seal succeeded, the commit fails or the process dies: the record of
+//     an answer that was never sent, and no change; the service returns an
+//     error (errNotCommitted), and the caller gets a fault under a record
+//     of its own. A retry then gets the answer of the first complete run.
+//   - committed: the change and its record, which names the request and
+//     whose id (RecordID) the change carries; the caller gets exactly the
+//     sealed response.
+//
+// A service that is retried (the same application number) must find its
+// earlier change in the transaction and seal the same answer, changing
+// nothing twice.
+//
+// A store may run a transaction function again after a serialization
+// conflict (registry.Store.Update); its Seal then records again, under a
+// fresh RecordID, and the earlier record stands for an answer never sent.
+// The answer the service returns after sealing is ignored in favour of
+// the sealed one.
+func Seal[T any](ctx context.Context, call *Call, v T, refusal error) error {
+	if call.render == nil || call.seal == nil {
+		return errors.New("adapter: Seal outside the request pipeline")
+	}
+	res, err := call.render(v, refusal)
+	if err != nil {
+		return err
+	}
+	if err := call.seal(ctx, res); err != nil {
+		return err
+	}
+	call.sealed = &res
+	return nil
 }
 
 // text returns the text of the payload child named name in the payload's

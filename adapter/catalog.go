@@ -3,6 +3,7 @@ package adapter
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/beevik/etree"
 
@@ -50,22 +51,41 @@ func serve[T any](o op[T]) *Service {
 		request:  o.args,
 		response: o.reply.fields(),
 		handle: func(ctx context.Context, call *Call) (Result, error) {
+			call.render = func(v any, refusal error) (Result, error) {
+				t, ok := v.(T)
+				if !ok {
+					return Result{}, fmt.Errorf("%s sealed a %T, its reply describes a %T", o.code, v, *new(T))
+				}
+				return o.render(call, t, refusal)
+			}
 			v, err := o.handle(ctx, call)
-			outcome := OutcomeOK
-			var r *refusal
-			if errors.As(err, &r) && o.reply.answer {
-				outcome, err = r.code, nil
+			if call.sealed != nil {
+				if err != nil {
+					return Result{}, fmt.Errorf("%w: %w", errNotCommitted, err)
+				}
+				return *call.sealed, nil
 			}
-			if err != nil {
-				return Result{}, err
-			}
-			p := newPayload(call)
-			if err := o.reply.write(p, outcome, v); err != nil {
-				return Result{}, err
-			}
-			return Result{Payload: p, Outcome: outcome}, nil
+			return o.render(call, v, err)
 		},
 	}
+}
+
+// render makes the answer of v, or of the business refusal in err; any
+// other error is returned for a fault.
+func (o op[T]) render(call *Call, v T, err error) (Result, error) {
+	outcome := OutcomeOK
+	var r *refusal
+	if errors.As(err, &r) && o.reply.answer {
+		outcome, err = r.code, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	p := newPayload(call)
+	if err := o.reply.write(p, outcome, v); err != nil {
+		return Result{}, err
+	}
+	return Result{Payload: p, Outcome: outcome}, nil
 }
 
 // arg declares a request element of type xs:string.

@@ -42,4 +42,10 @@
 // list the service in RegistryServices, and add a sample request and its
 // golden response to testdata/ (go test ./adapter -run Golden -update):
 // the tests check that both match the schema the WSDL serves.
+//
+// A service that changes data follows the write contract (Seal,
+// docs/protocol.md "Writes"): it decides and writes its change in one store
+// transaction, stores the Call's RecordID with the change, and calls Seal
+// with its answer before that transaction commits; it returns Seal's error
+// when Seal fails, so nothing is committed without its durable record.
 package adapter

@@ -40,6 +40,14 @@ var (
 	ErrLogUnavailable = errors.New("the access log cannot be written")
 )
 
+// errNotCommitted wraps the error of a service that sealed its answer
+// (Seal) and then could not commit its change: an internal error, answered
+// under a record of its own.
+var errNotCommitted = errors.New("the answer was sealed but the change was not committed")
+
+// errNotSealed is Seal's error when the response could not be signed.
+var errNotSealed = errors.New("the answer could not be sealed")
+
 // A fault is one row of the fault table: the code a refusal is answered
 // with, the HTTP status the fault is sent with, and whether it is the
 // adapter's fault rather than the caller's. An internal fault is logged at

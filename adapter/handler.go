@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -108,36 +109,63 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// e collects what the access log will record about this request.
 	e := &accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}
-	status := http.StatusOK
-	env, msg, err := h.handle(r, e)
-	if err != nil {
-		msg, status = h.fault(e, env, err)
+	x := &exchange{entry: e}
+	msg, err := h.handle(r, x)
+	switch {
+	case x.sealed != nil && err == nil:
+		// A write: its response and record are durable, its change committed.
+		h.write(w, e, x.sealed, http.StatusOK)
+		return
+	case x.sealed != nil:
+		// A write sealed but not committed: its record stands for an
+		// answer never sent. The fault gets a record of its own.
+		e.ID = x.call.recordID
 	}
-	h.finish(r.Context(), w, e, msg, status)
+	status := http.StatusOK
+	if err != nil {
+		msg, status = h.fault(e, x.env, err)
+	}
+	out, status := h.render(e, msg, status)
+	if err := h.record(r.Context(), e); err != nil {
+		f, reason := classify(err)
+		out, _ = soap.NewFault(nil, f.code, reason, e.ID).Bytes()
+		e.Outcome, status = f.code, f.status
+	}
+	h.write(w, e, out, status)
+}
+
+// exchange is one request on its way through the pipeline.
+type exchange struct {
+	entry  *accesslog.Entry // what the access log will record
+	env    *soap.Envelope   // the decoded request, nil until decoded
+	call   *Call            // the service's call, nil until routed
+	sealed []byte           // a write's sealed response (Seal), durable in the log
 }
 
 // handle runs the steps up to a response message; any error becomes a
 // fault, which echoes the request's headers if env is not nil.
-func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelope, msg *soap.Message, err error) {
+func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
+	e := x.entry
 	if r.Method != http.MethodPost {
-		return nil, nil, errMethod(r.Method)
+		return nil, errMethod(r.Method)
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.opt.Limits.MaxBytes))
 	e.RequestSHA256 = sha256.Sum256(raw)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, nil, errTooLarge(h.opt.Limits.MaxBytes)
+			return nil, errTooLarge(h.opt.Limits.MaxBytes)
 		}
-		return nil, nil, errReadBody(err)
+		return nil, errReadBody(err)
 	}
-	env, err = soap.Decode(raw, h.opt.Limits)
+	env, err := soap.Decode(raw, h.opt.Limits)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	x.env = env
 	e.Client = env.Headers.Client.String()
 	e.Service = env.Headers.Service.ServiceCode
 	e.MessageID = env.Headers.ID
@@ -145,24 +173,38 @@ func (h *Handler) handle(r *http.Request, e *accesslog.Entry) (env *soap.Envelop
 	e.Issue = env.Headers.Issue
 
 	if err := h.authenticate(env, r.TLS, e); err != nil {
-		return env, nil, err
+		return nil, err
 	}
 	svc, err := h.route(env)
 	if err != nil {
-		return env, nil, err
+		return nil, err
 	}
 	if !h.opt.Members.Allowed(e.Client, svc.Code) {
-		return env, nil, errAccessDenied(e.Client, svc.Code)
+		return nil, errAccessDenied(e.Client, svc.Code)
 	}
-	call := &Call{Env: env, Client: e.Client, args: svc.request,
+	call := &Call{Env: env, Client: e.Client, recordID: e.ID, args: svc.request,
 		allowed: func(service string) bool { return h.opt.Members.Allowed(e.Client, service) }}
+	call.seal = func(ctx context.Context, res Result) error {
+		e.ID, e.Outcome, e.Subjects = call.recordID, res.Outcome, call.subjects
+		call.recordID = h.opt.NewID() // for a run that follows: this one's record is taken
+		out, status := h.render(e, soap.NewResponse(env, res.Payload), http.StatusOK)
+		if status != http.StatusOK {
+			return fmt.Errorf("%w: the response could not be signed", errNotSealed)
+		}
+		if err := h.record(ctx, e); err != nil {
+			return err
+		}
+		x.sealed = out
+		return nil
+	}
+	x.call = call
 	res, err := svc.handle(r.Context(), call)
 	e.Subjects = call.subjects
 	if err != nil {
-		return env, nil, err
+		return nil, err
 	}
 	e.Outcome = res.Outcome
-	return env, soap.NewResponse(env, res.Payload), nil
+	return soap.NewResponse(env, res.Payload), nil
 }
 
 // authenticate accepts a request whose signature verifies for its client and
@@ -211,9 +253,10 @@ func (h *Handler) route(env *soap.Envelope) (*Service, error) {
 	return svc, nil
 }
 
-// finish signs msg, makes the access durable, then writes the response
-// with status.
-func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslog.Entry, msg *soap.Message, status int) {
+// render signs msg and serializes it, for the access record (the response
+// digest and latency) and the caller. A message that cannot be signed or
+// serialized becomes a fault, with its status.
+func (h *Handler) render(e *accesslog.Entry, msg *soap.Message, status int) ([]byte, int) {
 	if h.opt.Signer != nil {
 		if err := h.opt.Signer.Sign(msg.Doc, msg.Covered); err != nil {
 			h.opt.Logger.Error("signing the response failed", "record", e.ID, "err", err)
@@ -228,16 +271,27 @@ func (h *Handler) finish(ctx context.Context, w http.ResponseWriter, e *accesslo
 	}
 	e.ResponseSHA256 = sha256.Sum256(out)
 	e.Latency = h.opt.Now().Sub(e.Time)
-	for _, f := range []*string{&e.MessageID, &e.UserID, &e.Issue, &e.Reason} {
+	return out, status
+}
+
+// record makes e durable in the access log, with every PIN in its
+// free-text fields pseudonymised (on a copy: e keeps what the caller
+// sent). It fails with an error wrapping ErrLogUnavailable.
+func (h *Handler) record(ctx context.Context, e *accesslog.Entry) error {
+	rec := *e
+	for _, f := range []*string{&rec.MessageID, &rec.UserID, &rec.Issue, &rec.Reason} {
 		*f = redactPINs(*f, h.opt.Log.SubjectID)
 	}
 	// The record must be durable even if the caller has gone away.
-	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), *e); err != nil {
+	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), rec); err != nil {
 		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", h.redact(err))
-		f, reason := classify(ErrLogUnavailable)
-		out, _ = soap.NewFault(nil, f.code, reason, e.ID).Bytes()
-		e.Outcome, status = f.code, f.status
+		return fmt.Errorf("%w: %w", ErrLogUnavailable, err)
 	}
+	return nil
+}
+
+// write sends a response whose access record is durable.
+func (h *Handler) write(w http.ResponseWriter, e *accesslog.Entry, out []byte, status int) {
 	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(status)

@@ -20,7 +20,7 @@ func tlsPair(kp keyPair) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{kp.cert.Raw}, PrivateKey: kp.key, Leaf: kp.cert}
 }
 
-// TestTrustedProxyMaySendUnsigned checks design.md §1: an unsigned request
+// TestTrustedProxyMaySendUnsigned checks docs/protocol.md, "Callers": an unsigned request
 // is accepted only over a TLS connection whose client certificate is a
 // listed trusted proxy; access rights still apply.
 func TestTrustedProxyMaySendUnsigned(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/darbaza/darbaza/soap"
 )
 
-// PINs the redaction test plants in requests (design.md §5: raw PINs are
+// PINs the redaction test plants in requests (docs/access-log.md: raw PINs are
 // not stored in the access log). They are valid-looking 14-digit PINs; none
 // is the PIN the request is about, so a match can only come from a header
 // or a fault's reason.

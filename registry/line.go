@@ -91,7 +91,13 @@ func ParseLine(line []byte, now time.Time) (Record, error) {
 		target, check = l, func() error { rec.Dwelling = l.Dwelling; return l.Dwelling.Validate() }
 	case KindRegistration:
 		l := &registrationLine{}
-		target, check = l, func() error { rec.Registration = l.Registration; return l.Registration.Validate(now) }
+		target, check = l, func() error {
+			if l.Registration.Record != "" {
+				return fmt.Errorf("%w: record: only an online request's registration names an access record", ErrInvalidValue)
+			}
+			rec.Registration = l.Registration
+			return l.Registration.Validate(now)
+		}
 	default:
 		return Record{}, fmt.Errorf("%w: %q (want person, dwelling or registration)", ErrUnknownKind, rec.Kind)
 	}

@@ -47,6 +47,10 @@ type Registration struct {
 	Until      Date             `json:"until,omitzero"` // stay only (required): last day, at most one year after Since
 	Ended      Date             `json:"ended,omitzero"` // set when ended early (or replaced); not in the future
 	EndReason  EndReason        `json:"end_reason,omitempty"`
+	// Record is the id of the access-log record of the online request that
+	// made this registration (the write contract: a change names its
+	// record); empty for a registration that was imported.
+	Record string `json:"record,omitempty"`
 }
 
 // Open reports whether r has not been ended. An open stay whose Until has
