@@ -71,7 +71,7 @@ func attackKey(tb testing.TB, name, cn string) keyPair {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return keyPair{key, cert}
+	return keyPair{Key: key, Cert: cert}
 }
 
 // newAttackHarness is newHarness with the committed attack keys: the
@@ -137,7 +137,7 @@ func TestAttacksGetTheirFaults(t *testing.T) {
 				if r.status != 200 || r.faultCode() != "" || rec.Outcome != adapter.OutcomeOK {
 					t.Fatalf("status %d fault %q record outcome %q, want an OK answer\n%s", r.status, r.faultCode(), rec.Outcome, r.raw)
 				}
-				if rec.SignerCert != signing.Fingerprint(hs.keys[portal].cert) {
+				if rec.SignerCert != signing.Fingerprint(hs.keys[portal].Cert) {
 					t.Errorf("record signer %s, want the attack portal key", rec.SignerCert)
 				}
 			} else {
@@ -213,9 +213,9 @@ func (k rfc6979Key) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 // deterministic returns kp's key wrapped as an rfc6979Key.
 func (g *generator) deterministic(kp keyPair) crypto.Signer {
 	g.tb.Helper()
-	k, ok := kp.key.(*ecdsa.PrivateKey)
+	k, ok := kp.Key.(*ecdsa.PrivateKey)
 	if !ok {
-		g.tb.Fatalf("attack key %T is not ECDSA", kp.key)
+		g.tb.Fatalf("attack key %T is not ECDSA", kp.Key)
 	}
 	return rfc6979Key{k}
 }
@@ -244,7 +244,7 @@ func (g *generator) sign(doc *etree.Document, kp keyPair, now time.Time, refs []
 			g.tb.Fatal(err)
 		}
 	}
-	s := &signing.Signer{Key: g.deterministic(kp), Certificate: kp.cert, Now: func() time.Time { return now }, Rand: g.rand}
+	s := &signing.Signer{Key: g.deterministic(kp), Certificate: kp.Cert, Now: func() time.Time { return now }, Rand: g.rand}
 	if err := s.Sign(doc, refs); err != nil {
 		g.tb.Fatal(err)
 	}

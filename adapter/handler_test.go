@@ -3,9 +3,7 @@ package adapter_test
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/sha512"
-	"crypto/x509"
 	"encoding/base64"
 	"flag"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/internal/testkeys"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
@@ -53,23 +52,9 @@ type harness struct {
 	ids     atomic.Int64
 }
 
-type keyPair struct {
-	key  crypto.Signer
-	cert *x509.Certificate
-}
+type keyPair = testkeys.Pair
 
-func newKeyPair(tb testing.TB, cn string) keyPair {
-	tb.Helper()
-	key, err := signing.GenerateKey("ecdsa-p256")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, err := signing.SelfSignedCertificate(key, cn, 365*24*time.Hour, testNow.Add(-time.Hour))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return keyPair{key, cert}
-}
+func newKeyPair(tb testing.TB, cn string) keyPair { return testkeys.EC(tb, cn) }
 
 func openRegistry(tb testing.TB) *registry.Registry {
 	tb.Helper()
@@ -118,15 +103,15 @@ func newHarnessFrom(tb testing.TB, keys map[string]keyPair, change func(*adapter
 	}
 	for m, kp := range keys {
 		if m != stranger {
-			trust.Add(m, kp.cert, false)
+			trust.Add(m, kp.Cert, false)
 		}
 	}
 	clock := func() time.Time { return testNow }
 	var err error
 	hs.log, err = accesslog.Open(accesslog.Options{
 		Path:        filepath.Join(tb.TempDir(), "accesslog.db"),
-		Signer:      hs.adapter.key,
-		Certificate: hs.adapter.cert,
+		Signer:      hs.adapter.Key,
+		Certificate: hs.adapter.Cert,
 		SubjectKey:  bytes.Repeat([]byte{7}, 32),
 		Now:         clock,
 	})
@@ -144,7 +129,7 @@ func newHarnessFrom(tb testing.TB, keys map[string]keyPair, change func(*adapter
 		Members:  members,
 		Log:      hs.log,
 		Verifier: &signing.Policy{Trust: trust, Now: clock},
-		Signer:   &signing.Signer{Key: hs.adapter.key, Certificate: hs.adapter.cert, Now: clock},
+		Signer:   &signing.Signer{Key: hs.adapter.Key, Certificate: hs.adapter.Cert, Now: clock},
 		Replay:   adapter.NewReplayCache(30 * time.Minute),
 		Now:      clock,
 		NewID:    func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", hs.ids.Add(1)) },
@@ -169,7 +154,7 @@ func (hs *harness) sign(raw []byte, member string) []byte {
 		return raw
 	}
 	kp := hs.keys[member]
-	s := &signing.Signer{Key: kp.key, Certificate: kp.cert, Now: func() time.Time { return testNow }}
+	s := &signing.Signer{Key: kp.Key, Certificate: kp.Cert, Now: func() time.Time { return testNow }}
 	if err := s.Sign(doc, parts); err != nil {
 		return raw
 	}
@@ -220,7 +205,7 @@ func (hs *harness) verify(r response) {
 		hs.tb.Fatal(err)
 	}
 	p := &signing.Policy{Trust: signing.NewTrustStore(), Now: func() time.Time { return testNow }}
-	v, err := p.CheckPinned(r.doc, hs.adapter.cert, []*etree.Element{body})
+	v, err := p.CheckPinned(r.doc, hs.adapter.Cert, []*etree.Element{body})
 	if err != nil {
 		hs.tb.Fatalf("response signature does not verify: %v\n%s", err, r.raw)
 	}
@@ -445,7 +430,7 @@ func TestEveryRequestLeavesOneRecord(t *testing.T) {
 	if first.Client != portal || first.Service != "getPerson" || first.MessageID == "" || first.SignerCert == "" || len(first.Subjects) != 1 {
 		t.Errorf("first record lacks facts: %+v", first)
 	}
-	if first.SignerCert != accesslog.CertFingerprint(hs.keys[portal].cert) {
+	if first.SignerCert != accesslog.CertFingerprint(hs.keys[portal].Cert) {
 		t.Errorf("signer fingerprint %s is not the access log's form of the portal certificate", first.SignerCert)
 	}
 	if first.Subjects[0] == demo.PINFound || strings.Contains(fmt.Sprint(first), demo.PINFound) {

@@ -17,7 +17,7 @@ import (
 
 // tlsPair turns a key pair into a TLS certificate.
 func tlsPair(kp keyPair) tls.Certificate {
-	return tls.Certificate{Certificate: [][]byte{kp.cert.Raw}, PrivateKey: kp.key, Leaf: kp.cert}
+	return tls.Certificate{Certificate: [][]byte{kp.Cert.Raw}, PrivateKey: kp.Key, Leaf: kp.Cert}
 }
 
 // TestTrustedProxyMaySendUnsigned checks docs/protocol.md, "Callers": an unsigned request
@@ -28,11 +28,11 @@ func TestTrustedProxyMaySendUnsigned(t *testing.T) {
 	other := newKeyPair(t, "somebody-else")
 	serverKey := newKeyPair(t, "127.0.0.1")
 	hs := newHarnessWith(t, func(o *adapter.Options) {
-		o.TrustedProxies = map[string]bool{signing.Fingerprint(proxy.cert): true}
+		o.TrustedProxies = map[string]bool{signing.Fingerprint(proxy.Cert): true}
 	})
 	pool := x509.NewCertPool()
-	pool.AddCert(proxy.cert)
-	pool.AddCert(other.cert)
+	pool.AddCert(proxy.Cert)
+	pool.AddCert(other.Cert)
 	srv := httptest.NewUnstartedServer(hs.handler)
 	srv.TLS = &tls.Config{
 		Certificates: []tls.Certificate{tlsPair(serverKey)},

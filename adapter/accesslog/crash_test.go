@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,31 +13,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/darbaza/darbaza/signing"
 )
 
-// readPEM loads what testKey.writePEM stored.
+// readPEM loads what writePEM stored.
 func readPEM(dir string) (crypto.Signer, *x509.Certificate, error) {
-	var ders [2][]byte
-	for i, name := range []string{"adapter.key", "adapter.crt"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, nil, err
-		}
-		block, _ := pem.Decode(b)
-		if block == nil {
-			return nil, nil, fmt.Errorf("%s: no PEM block", name)
-		}
-		ders[i] = block.Bytes
-	}
-	key, err := x509.ParsePKCS8PrivateKey(ders[0])
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(ders[1])
-	if err != nil {
-		return nil, nil, err
-	}
-	return key.(crypto.Signer), cert, nil
+	return signing.LoadKeyPair(filepath.Join(dir, "adapter.key"), filepath.Join(dir, "adapter.crt"))
 }
 
 // crashChildEnv switches the test binary into the crash test's child: it
@@ -99,7 +80,7 @@ func TestKillDuringLoadLosesNoAcknowledgedRecord(t *testing.T) {
 	}
 	k := newECKey(t)
 	dir := t.TempDir()
-	k.writePEM(t, dir)
+	writePEM(t, k, dir)
 	for round := range 2 { // the second round appends to the log the first one crashed
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
@@ -129,7 +110,7 @@ func TestKillDuringLoadLosesNoAcknowledgedRecord(t *testing.T) {
 			t.Fatalf("round %d: child stopped after %d acks: %v\n%s", round, len(acked), err, stderr.String())
 		}
 
-		l := openTestLog(t, Options{Path: filepath.Join(dir, "log.db"), Signer: k.signer, Certificate: k.cert, SubjectKey: testSubjectKey})
+		l := openTestLog(t, Options{Path: filepath.Join(dir, "log.db"), Signer: k.Key, Certificate: k.Cert, SubjectKey: testSubjectKey})
 		rep, err := l.Verify(context.Background(), verifyOpts(k))
 		if err != nil {
 			t.Fatalf("round %d: log does not verify after kill -9: %v", round, err)

@@ -124,7 +124,7 @@ func readTestdataCert(tb testing.TB) *x509.Certificate {
 func writeTestdata(t *testing.T) {
 	k := newECKey(t)
 	if err := os.WriteFile(filepath.Join("testdata", "adapter.crt"),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.cert.Raw}), 0o644); err != nil {
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Cert.Raw}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	l := openTestLog(t, testOptions(t, k, filepath.Join(t.TempDir(), "log.db")))

@@ -78,7 +78,7 @@ func TestEveryAcknowledgedAppendWasSynced(t *testing.T) {
 		t.Skip("strace not installed (Debian package strace); CI runs this test")
 	}
 	dir := t.TempDir()
-	newECKey(t).writePEM(t, dir)
+	writePEM(t, newECKey(t), dir)
 	trace := filepath.Join(dir, "trace")
 	cmd := exec.Command(strace, "-f", "-qq", "-y", "-e", "trace=fdatasync,fsync", "-e", "signal=none",
 		"-o", trace, os.Args[0], "-test.run=^$")

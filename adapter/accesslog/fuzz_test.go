@@ -89,7 +89,7 @@ func FuzzDecodeStored(f *testing.F) {
 func FuzzDecodeCheckpoint(f *testing.F) {
 	k := newECKey(f)
 	c := Checkpoint{Seq: 7, Head: fixedRecord().PrevHash, Time: fixedRecord().Time}
-	if err := signCheckpoint(&c, k.signer, k.cert, nil); err != nil {
+	if err := signCheckpoint(&c, k.Key, k.Cert, nil); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(encodeCheckpoint(&c))

@@ -2,112 +2,38 @@ package accesslog
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/darbaza/darbaza/internal/testclock"
+	"github.com/darbaza/darbaza/internal/testkeys"
 )
 
 // testKey is a signing key with its self-signed certificate.
-type testKey struct {
-	signer crypto.Signer
-	cert   *x509.Certificate
-}
+type testKey = testkeys.Pair
 
-func newECKey(tb testing.TB) testKey {
-	tb.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return selfSign(tb, k)
-}
+func newECKey(tb testing.TB) testKey { return testkeys.EC(tb, "darbaza test adapter") }
 
-func newRSAKey(tb testing.TB) testKey {
-	tb.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return selfSign(tb, k)
-}
+func newRSAKey(tb testing.TB) testKey { return testkeys.RSA(tb, 2048, "darbaza test adapter") }
 
-func selfSign(tb testing.TB, k crypto.Signer) testKey {
-	tb.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "darbaza test adapter"},
-		NotBefore:    time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:     time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return testKey{signer: k, cert: cert}
-}
-
-// writePEM stores the key (PKCS #8) and certificate in dir.
-func (k testKey) writePEM(tb testing.TB, dir string) (keyPath, certPath string) {
-	tb.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(k.signer)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	keyPath, certPath = filepath.Join(dir, "adapter.key"), filepath.Join(dir, "adapter.crt")
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.cert.Raw}), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return keyPath, certPath
+// writePEM stores k as adapter.key (PKCS #8) and adapter.crt in dir.
+func writePEM(tb testing.TB, k testKey, dir string) (keyPath, certPath string) {
+	return k.WritePEM(tb, dir, "adapter")
 }
 
 var testSubjectKey = []byte("0123456789abcdef0123456789abcdef")
 
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is the tests' settable clock, at 2025-03-01 09:00 UTC.
+func newClock() *testclock.Clock { return testclock.New(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 func testOptions(tb testing.TB, k testKey, path string) Options {
 	tb.Helper()
 	return Options{
 		Path:               path,
-		Signer:             k.signer,
-		Certificate:        k.cert,
+		Signer:             k.Key,
+		Certificate:        k.Cert,
 		SubjectKey:         testSubjectKey,
 		CheckpointInterval: time.Hour, // tests ask for checkpoints explicitly
 		Now:                newClock().Now,
@@ -163,7 +89,7 @@ func appendN(tb testing.TB, l *Log, n int) []Record {
 func verifyOpts(k ...testKey) VerifyOptions {
 	var o VerifyOptions
 	for _, x := range k {
-		o.Certificates = append(o.Certificates, x.cert)
+		o.Certificates = append(o.Certificates, x.Cert)
 	}
 	return o
 }

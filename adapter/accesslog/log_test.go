@@ -100,7 +100,7 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 		{"both a path and a backend", func(o *Options) { o.Backend = newMemData().open() }},
 		{"no signer", func(o *Options) { o.Signer = nil }},
 		{"no certificate", func(o *Options) { o.Certificate = nil }},
-		{"certificate of another key", func(o *Options) { o.Certificate = other.cert }},
+		{"certificate of another key", func(o *Options) { o.Certificate = other.Cert }},
 		{"short subject key", func(o *Options) { o.SubjectKey = []byte("short") }},
 		{"negative interval", func(o *Options) { o.CheckpointInterval = -time.Second }},
 	}
@@ -292,14 +292,14 @@ func TestCheckpointsAreSignedWithECDSAAndRSA(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cp.Seq != 2 || cp.CertFingerprint != CertFingerprint(tt.key.cert) {
+			if cp.Seq != 2 || cp.CertFingerprint != CertFingerprint(tt.key.Cert) {
 				t.Errorf("checkpoint = %+v", cp)
 			}
-			if err := verifyCheckpoint(&cp, certSet([]*x509.Certificate{tt.key.cert})); err != nil {
+			if err := verifyCheckpoint(&cp, certSet([]*x509.Certificate{tt.key.Cert})); err != nil {
 				t.Errorf("signature does not verify with the certificate: %v", err)
 			}
 			cp.Seq++
-			if err := verifyCheckpoint(&cp, certSet([]*x509.Certificate{tt.key.cert})); err == nil {
+			if err := verifyCheckpoint(&cp, certSet([]*x509.Certificate{tt.key.Cert})); err == nil {
 				t.Error("signature still verifies after the sequence number changed")
 			}
 			again, err := l.Checkpoint(context.Background())

@@ -159,7 +159,7 @@ func TestArchiveMovesOldRecordsWithoutBreakingTheChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := VerifyExport(context.Background(), bytes.NewReader(arch), VerifyOptions{Certificates: []*x509.Certificate{k.cert}, Sealed: true})
+	rep, err := VerifyExport(context.Background(), bytes.NewReader(arch), VerifyOptions{Certificates: []*x509.Certificate{k.Cert}, Sealed: true})
 	if err != nil {
 		t.Fatalf("archive does not verify on its own: %v", err)
 	}
@@ -169,7 +169,7 @@ func TestArchiveMovesOldRecordsWithoutBreakingTheChain(t *testing.T) {
 	// Remove the archive's seal: a sealed verification must notice.
 	lines := bytes.Split(bytes.TrimSpace(arch), []byte("\n"))
 	cut := bytes.Join(lines[:len(lines)-2], []byte("\n")) // drop record 6 and the seal
-	if _, err := VerifyExport(context.Background(), bytes.NewReader(cut), VerifyOptions{Certificates: []*x509.Certificate{k.cert}, Sealed: true}); !errors.Is(err, ErrTampered) {
+	if _, err := VerifyExport(context.Background(), bytes.NewReader(cut), VerifyOptions{Certificates: []*x509.Certificate{k.Cert}, Sealed: true}); !errors.Is(err, ErrTampered) {
 		t.Errorf("truncated archive: %v, want ErrTampered", err)
 	}
 	// The remaining log verifies and starts where the archive ends.

@@ -142,7 +142,7 @@ func TestVerifyFindsTheFirstTamperedItemInALogFile(t *testing.T) {
 		{"a checkpoint signed by another key", func(d *memData) {
 			r := d.record(t, 4)
 			c := Checkpoint{Seq: 4, Head: r.Hash, Time: r.Time}
-			if err := signCheckpoint(&c, mallory.signer, mallory.cert, nil); err != nil {
+			if err := signCheckpoint(&c, mallory.Key, mallory.Cert, nil); err != nil {
 				t.Fatal(err)
 			}
 			d.putCheckpoint(4, c)
@@ -423,7 +423,7 @@ func recordFieldEdits(tb testing.TB) map[string]func(v []byte) []byte {
 		"Reason":         via(func(r *Record) { r.Reason += "." }),
 		"RequestSHA256":  via(func(r *Record) { flip(&r.RequestSHA256) }),
 		"ResponseSHA256": via(func(r *Record) { flip(&r.ResponseSHA256) }),
-		"SignerCert":     via(func(r *Record) { r.SignerCert = CertFingerprint(newECKey(tb).cert) }),
+		"SignerCert":     via(func(r *Record) { r.SignerCert = CertFingerprint(newECKey(tb).Cert) }),
 		"Latency":        via(func(r *Record) { r.Latency++ }),
 		"Subjects":       via(func(r *Record) { r.Subjects = []string{SubjectID(testSubjectKey, "20101199000099")} }),
 		"PrevHash":       via(func(r *Record) { flip(&r.PrevHash) }),

@@ -34,7 +34,7 @@ func writeChain(tb testing.TB, k testKey, n int, cpAt func(seq uint64) bool, bey
 	var batch logstore.Batch
 	putCP := func(seq uint64, head [32]byte) error {
 		c := &Checkpoint{Seq: seq, Head: head, Time: newClock().Now()}
-		if err := signCheckpoint(c, k.signer, k.cert, nil); err != nil {
+		if err := signCheckpoint(c, k.Key, k.Cert, nil); err != nil {
 			return err
 		}
 		cps = append(cps, seq)
