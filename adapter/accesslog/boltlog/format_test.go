@@ -4,23 +4,19 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/internal/testkeys"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -57,20 +53,8 @@ func goldenEntry(i int) accesslog.Entry {
 // signed by a new key, and returns that key's certificate.
 func writeGolden(t *testing.T, path string) *x509.Certificate {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "darbaza golden log"},
-		NotBefore: goldenBase, NotAfter: goldenBase.AddDate(20, 0, 0)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kp := testkeys.EC(t, "darbaza golden log")
+	k, cert := kp.Key, kp.Cert
 	l, err := accesslog.Open(accesslog.Options{Path: path, Signer: k, Certificate: cert,
 		SubjectKey: goldenSubjectKey, CheckpointInterval: time.Hour,
 		Now: func() time.Time { return goldenBase.Add(time.Hour) }})
@@ -161,14 +145,8 @@ func TestALogOfTheFirstFormatStillVerifiesAndGrows(t *testing.T) {
 	}
 
 	// A server of this build opens it and carries on the chain.
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), NotBefore: goldenBase, NotAfter: goldenBase.AddDate(20, 0, 0)}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
-	next, _ := x509.ParseCertificate(der)
-	l, err := accesslog.Open(accesslog.Options{Path: path, Signer: k, Certificate: next, SubjectKey: goldenSubjectKey})
+	nextKey := testkeys.EC(t, "darbaza golden log, next key")
+	l, err := accesslog.Open(accesslog.Options{Path: path, Signer: nextKey.Key, Certificate: nextKey.Cert, SubjectKey: goldenSubjectKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +165,7 @@ func TestALogOfTheFirstFormatStillVerifiesAndGrows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rd.Close()
-	if rep, err := rd.Verify(ctx, accesslog.VerifyOptions{Certificates: []*x509.Certificate{cert, next}}); err != nil || rep.Records != 12 || rep.Checkpoints != 4 {
+	if rep, err := rd.Verify(ctx, accesslog.VerifyOptions{Certificates: []*x509.Certificate{cert, nextKey.Cert}}); err != nil || rep.Records != 12 || rep.Checkpoints != 4 {
 		t.Errorf("after an append by this build: %+v, %v", rep, err)
 	}
 }
