@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
@@ -25,7 +26,15 @@ const (
 	CodeUntrustedCertificate = "Client.UntrustedCertificate"
 	CodeCertificateMismatch  = "Client.CertificateMismatch"
 	CodeReplay               = "Client.ReplayedMessage"
+	// CodeBusy refuses a request the adapter has no capacity for now,
+	// before any work on it, with HTTP 503 and Retry-After (RFC 9110
+	// §15.6.4, §10.2.3): the caller may send it again, with a new xrd:id
+	// or the same one, since it was not served.
+	CodeBusy = "Server.Busy"
 )
+
+// retryAfter is the Retry-After of a Server.Busy refusal, in seconds.
+const retryAfter = "1"
 
 // Refusals of the pipeline itself.
 var (
@@ -38,6 +47,7 @@ var (
 	ErrBadRequest     = errors.New("request does not match the service's schema")
 	ErrWrongNamespace = errors.New("body element is not in the service's namespace")
 	ErrLogUnavailable = errors.New("the access log cannot be written")
+	ErrBusy           = errors.New("the adapter is at capacity; try again shortly")
 )
 
 // errNotCommitted wraps the error of a service that sealed its answer
@@ -64,7 +74,9 @@ type fault struct {
 	errs []error
 }
 
-// http500 is the status of every SOAP fault: SOAP 1.1 §6.2 requires it.
+// http500 is the status of every SOAP fault (SOAP 1.1 §6.2) but
+// Server.Busy's, a 503 so that HTTP clients and proxies back off and retry
+// (RFC 9110 §15.6.4) without reading the body.
 const http500 = http.StatusInternalServerError
 
 // faults is the one table of every fault the pipeline answers with. The
@@ -111,6 +123,7 @@ var faults = []fault{
 	{soap.CodeInvalidRequest, http500, false, "", []error{ErrBadRequest}},
 
 	// The adapter's own failures.
+	{CodeBusy, http.StatusServiceUnavailable, false, "", []error{ErrBusy}},
 	{soap.CodeLogUnavailable, http500, true, "the access log cannot be written; the request was not served", []error{ErrLogUnavailable}},
 	{soap.CodeInternalError, http500, true, "internal error; quote the faultDetail to the operator", nil}, // every error no row names
 }
@@ -177,6 +190,10 @@ func errTooLarge(n int64) error {
 	return fmt.Errorf("%w: the limit is %d bytes", soap.ErrTooLarge, n)
 }
 func errReadBody(err error) error { return &kindError{ErrBadRequest, err.Error()} }
+func errSlowBody(timeout time.Duration, rate int64) error {
+	return &kindError{ErrBadRequest, fmt.Sprintf("%v: the body did not arrive in time (within %v, at %d bytes/s or more after its first second)", ErrBadRequest, timeout, rate)}
+}
+func errBusy(why string) error { return fmt.Errorf("%w (%s)", ErrBusy, why) }
 func errNamespace(got, want string) error {
 	return &kindError{ErrWrongNamespace, fmt.Sprintf("%v: body element in namespace %q, want %q", ErrBadRequest, got, want)}
 }

@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
@@ -51,17 +53,37 @@ type Options struct {
 	// certificate allowed to send unsigned requests; nil means none.
 	TrustedProxies map[string]bool
 	Replay         *ReplayCache
-	Metrics        *Metrics         // nil means no metrics
-	MaxInFlight    int              // 0 means unlimited
-	Now            func() time.Time // nil means time.Now
-	NewID          func() string    // nil means random UUIDv4
-	Logger         *slog.Logger     // nil means discard
+	Metrics        *Metrics // nil means no metrics
+	// MaxInFlight is how many requests are processed at once (decoded,
+	// verified, served, signed, logged); 0 means unlimited. A request
+	// takes a slot only once its body is read, so slow senders hold none.
+	MaxInFlight int
+	// MaxQueued is how many read requests may wait for a slot when all
+	// MaxInFlight are taken; one more is refused at once with Server.Busy
+	// (HTTP 503, Retry-After). 0 means none waits.
+	MaxQueued int
+	// QueueWait is how long a queued request waits for a slot before it is
+	// refused with Server.Busy; 0 means until a slot frees or the caller
+	// leaves.
+	QueueWait time.Duration
+	// BodyTimeout bounds the reading of a request's body, from the end of
+	// its headers; 0 means no bound of the Handler's own (the server's
+	// read timeout still applies).
+	BodyTimeout time.Duration
+	// MinBodyRate is the least average rate, in bytes per second, at which
+	// a body must arrive after its first second; 0 means no minimum. A
+	// slower body is cut off and refused (Client.InvalidRequest).
+	MinBodyRate int64
+	Now         func() time.Time // nil means time.Now
+	NewID       func() string    // nil means random UUIDv4
+	Logger      *slog.Logger     // nil means discard
 }
 
 // Handler serves POST / (SOAP) and GET /?wsdl. Create it with New.
 type Handler struct {
-	opt   Options
-	slots chan struct{}
+	opt    Options
+	slots  chan struct{}
+	queued atomic.Int64 // requests waiting for a slot
 }
 
 // New returns a Handler for opt.
@@ -95,22 +117,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveWSDL(w, r)
 		return
 	}
-	if h.slots != nil {
-		select {
-		case h.slots <- struct{}{}:
-			defer func() { <-h.slots }()
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if m := h.opt.Metrics; m != nil {
-		m.inFlight.Inc()
-		defer m.inFlight.Dec()
-	}
 	// e collects what the access log will record about this request.
 	e := &accesslog.Entry{ID: h.opt.NewID(), Time: h.opt.Now()}
 	x := &exchange{entry: e}
-	msg, err := h.handle(r, x)
+	var msg *soap.Message
+	raw, err := h.receive(w, r, e)
+	if err == nil {
+		// Only a request whose body is read takes a slot: a slow sender
+		// holds a goroutine and its buffer, never a slot.
+		var release func()
+		release, err = h.admit(r.Context())
+		if errors.Is(err, errGone) {
+			return
+		}
+		if err == nil {
+			defer release()
+			msg, err = h.handle(r, x, raw)
+		}
+	}
 	switch {
 	case x.sealed != nil && err == nil:
 		// A write: its response and record are durable, its change committed.
@@ -142,25 +166,161 @@ type exchange struct {
 	sealed []byte           // a write's sealed response (Seal), durable in the log
 }
 
-// handle runs the steps up to a response message; any error becomes a
-// fault, which echoes the request's headers if env is not nil.
-func (h *Handler) handle(r *http.Request, x *exchange) (*soap.Message, error) {
-	e := x.entry
+// receive checks the method and content type and reads the body, within
+// BodyTimeout and no slower than MinBodyRate, and at most Limits.MaxBytes
+// of it. The record gets the body's SHA-256 whatever happens.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request, e *accesslog.Entry) ([]byte, error) {
 	if r.Method != http.MethodPost {
 		return nil, errMethod(r.Method)
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.opt.Limits.MaxBytes))
+	body := io.Reader(http.MaxBytesReader(nil, r.Body, h.opt.Limits.MaxBytes))
+	if h.opt.BodyTimeout > 0 || h.opt.MinBodyRate > 0 {
+		p := &pacedReader{r: body, rc: http.NewResponseController(w), start: time.Now(),
+			timeout: h.opt.BodyTimeout, rate: h.opt.MinBodyRate}
+		defer p.done()
+		body = p
+	}
+	size := 512
+	if n := r.ContentLength; n > 0 && n <= h.opt.Limits.MaxBytes {
+		size = int(n) + 1 // +1: ReadAll stops at io.EOF without growing
+	}
+	raw, err := readAll(body, size)
 	e.RequestSHA256 = sha256.Sum256(raw)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, errTooLarge(h.opt.Limits.MaxBytes)
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errSlowBody(h.opt.BodyTimeout, h.opt.MinBodyRate)
+		}
 		return nil, errReadBody(err)
 	}
+	return raw, nil
+}
+
+// readAll is io.ReadAll starting from a buffer of size bytes.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				return b, nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// pacedReader reads a body under a read deadline that it moves with
+// the bytes that arrived: n bytes buy until start + 1s + n/rate, never
+// past start + timeout (a zero timeout or rate drops that bound).
+type pacedReader struct {
+	r       io.Reader
+	rc      *http.ResponseController
+	start   time.Time
+	timeout time.Duration
+	rate    int64
+	n       int64
+	err     error // the first read error but io.EOF
+}
+
+// done lifts the deadline once the body is read: the server's background
+// read that follows would otherwise cancel the request's context when it
+// passes. After a failed read it sets the deadline in the past, so the
+// server does not wait for the rest of the body before it answers.
+func (p *pacedReader) done() {
+	if p.err != nil {
+		_ = p.rc.SetReadDeadline(time.Unix(1, 0))
+		return
+	}
+	_ = p.rc.SetReadDeadline(time.Time{})
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	var d time.Duration
+	if p.rate > 0 {
+		d = time.Second + time.Duration(p.n)*time.Second/time.Duration(p.rate)
+	}
+	if p.timeout > 0 && (d == 0 || d > p.timeout) {
+		d = p.timeout
+	}
+	// A ResponseWriter without deadlines (a test recorder) reads unbounded.
+	_ = p.rc.SetReadDeadline(p.start.Add(d))
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if err != nil && err != io.EOF {
+		p.err = err
+	}
+	return n, err
+}
+
+// errGone is admit's error when the caller left while queued: nobody is
+// there to answer.
+var errGone = errors.New("the caller left while the request was queued")
+
+// admit takes a processing slot for a read request, waiting in the
+// bounded queue if all are taken. It fails with ErrBusy when the queue is
+// full or the wait exceeds QueueWait, and with errGone when the caller
+// leaves first. release gives the slot back.
+func (h *Handler) admit(ctx context.Context) (release func(), err error) {
+	if h.slots == nil {
+		return h.started(), nil
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return h.started(), nil
+	default:
+	}
+	if h.queued.Add(1) > int64(h.opt.MaxQueued) {
+		h.queued.Add(-1)
+		return nil, errBusy("the queue is full")
+	}
+	defer h.queued.Add(-1)
+	var timeout <-chan time.Time
+	if h.opt.QueueWait > 0 {
+		t := time.NewTimer(h.opt.QueueWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return h.started(), nil
+	case <-timeout:
+		return nil, errBusy("no slot freed within " + h.opt.QueueWait.String())
+	case <-ctx.Done():
+		return nil, errGone
+	}
+}
+
+// started counts a request in flight; the func it returns ends it and
+// frees its slot.
+func (h *Handler) started() func() {
+	if m := h.opt.Metrics; m != nil {
+		m.inFlight.Inc()
+	}
+	return func() {
+		if m := h.opt.Metrics; m != nil {
+			m.inFlight.Dec()
+		}
+		if h.slots != nil {
+			<-h.slots
+		}
+	}
+}
+
+// handle runs the steps from a read body up to a response message; any
+// error becomes a fault, which echoes the request's headers if env is not nil.
+func (h *Handler) handle(r *http.Request, x *exchange, raw []byte) (*soap.Message, error) {
+	e := x.entry
 	env, err := soap.Decode(raw, h.opt.Limits)
 	if err != nil {
 		return nil, err
@@ -294,6 +454,9 @@ func (h *Handler) record(ctx context.Context, e *accesslog.Entry) error {
 func (h *Handler) write(w http.ResponseWriter, e *accesslog.Entry, out []byte, status int) {
 	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	w.WriteHeader(status)
 	if _, err := w.Write(out); err != nil {
 		h.opt.Logger.Debug("client went away before the response was written", "record", e.ID, "err", err)

@@ -95,8 +95,20 @@ type Limits struct {
 	MaxDepth      int   `yaml:"max_depth"`
 	MaxElements   int   `yaml:"max_elements"`
 	MaxReferences int   `yaml:"max_references"`
-	// MaxInFlight caps concurrent requests; more wait for a slot.
+	// MaxInFlight caps the requests processed at once; a request takes a
+	// slot only once its body is read. More wait in a queue.
 	MaxInFlight int `yaml:"max_in_flight"`
+	// MaxQueued caps the requests waiting for a slot; one more is refused
+	// at once with Server.Busy (HTTP 503, Retry-After). 0: none waits.
+	MaxQueued int `yaml:"max_queued"`
+	// MaxQueueWait is how long a request waits for a slot before it is
+	// refused with Server.Busy.
+	MaxQueueWait Duration `yaml:"max_queue_wait"`
+	// BodyTimeout bounds the reading of a request body after its headers.
+	BodyTimeout Duration `yaml:"body_timeout"`
+	// MinBodyRate is the least average rate (bytes per second, after the
+	// first second) at which a body must arrive; 0 means no minimum.
+	MinBodyRate int64 `yaml:"min_body_rate"`
 }
 
 // HTTP holds server timeouts.
@@ -142,7 +154,11 @@ func Default() Config {
 			MaxDepth:      soap.DefaultLimits.MaxDepth,
 			MaxElements:   soap.DefaultLimits.MaxElements,
 			MaxReferences: 16,
-			MaxInFlight:   256,
+			MaxInFlight:   64,
+			MaxQueued:     256,
+			MaxQueueWait:  Duration(time.Second),
+			BodyTimeout:   Duration(10 * time.Second),
+			MinBodyRate:   1024,
 		},
 		HTTP: HTTP{
 			ReadTimeout:     Duration(10 * time.Second),
@@ -234,6 +250,7 @@ func (c *Config) Validate() error {
 		{"signing.response_ttl", c.Signing.ResponseTTL}, {"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
+		{"limits.max_queue_wait", c.Limits.MaxQueueWait}, {"limits.body_timeout", c.Limits.BodyTimeout},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
@@ -251,6 +268,10 @@ func (c *Config) Validate() error {
 		return bad("limits.max_references", "%d is outside 3..64", l.MaxReferences)
 	case l.MaxInFlight < 1:
 		return bad("limits.max_in_flight", "must be at least 1")
+	case l.MaxQueued < 0:
+		return bad("limits.max_queued", "must not be negative")
+	case l.MinBodyRate < 0:
+		return bad("limits.min_body_rate", "must not be negative")
 	}
 	seen := map[string]bool{}
 	for i, m := range c.Members {

@@ -35,6 +35,9 @@ func TestBadFilesNameTheKey(t *testing.T) {
 		{"member without services", "members:\n  - id: KG/GOV/1/a\n", "members[0].services"},
 		{"depth out of range", "limits:\n  max_depth: 100000\n", "limits.max_depth"},
 		{"negative timeout", "http:\n  read_timeout: -1s\n", "http.read_timeout"},
+		{"negative queue", "limits:\n  max_queued: -1\n", "limits.max_queued"},
+		{"zero body timeout", "limits:\n  body_timeout: 0s\n", "limits.body_timeout"},
+		{"negative body rate", "limits:\n  min_body_rate: -5\n", "limits.min_body_rate"},
 		{"proxies need TLS", "trusted_proxies: [proxy.crt]\n", "trusted_proxies"},
 		{"tls cert without key", "tls:\n  cert: a.crt\n", "tls"},
 	}

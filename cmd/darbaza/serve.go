@@ -286,6 +286,10 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 		Replay:         replay,
 		Metrics:        adapter.NewMetrics(metrics, catalog.Known),
 		MaxInFlight:    cfg.Limits.MaxInFlight,
+		MaxQueued:      cfg.Limits.MaxQueued,
+		QueueWait:      time.Duration(cfg.Limits.MaxQueueWait),
+		BodyTimeout:    time.Duration(cfg.Limits.BodyTimeout),
+		MinBodyRate:    cfg.Limits.MinBodyRate,
 		Logger:         s.logger,
 	}), nil
 }
