@@ -30,7 +30,7 @@ const (
 	// before any work on it, with HTTP 503 and Retry-After (RFC 9110
 	// §15.6.4, §10.2.3): the caller may send it again, with a new xrd:id
 	// or the same one, since it was not served.
-	CodeBusy = "Server.Busy"
+	CodeBusy = "Server.ServerProxy.Busy"
 )
 
 // retryAfter is the Retry-After of a Server.Busy refusal, in seconds.
