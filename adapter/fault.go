@@ -33,7 +33,7 @@ const (
 	CodeBusy = "Server.ServerProxy.Busy"
 )
 
-// retryAfter is the Retry-After of a Server.Busy refusal, in seconds.
+// retryAfter is the Retry-After of a Server.ServerProxy.Busy refusal, in seconds.
 const retryAfter = "1"
 
 // Refusals of the pipeline itself.
@@ -75,7 +75,7 @@ type fault struct {
 }
 
 // http500 is the status of every SOAP fault (SOAP 1.1 §6.2) but
-// Server.Busy's, a 503 so that HTTP clients and proxies back off and retry
+// Server.ServerProxy.Busy's, a 503 so that HTTP clients and proxies back off and retry
 // (RFC 9110 §15.6.4) without reading the body.
 const http500 = http.StatusInternalServerError
 

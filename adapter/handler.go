@@ -59,11 +59,11 @@ type Options struct {
 	// takes a slot only once its body is read, so slow senders hold none.
 	MaxInFlight int
 	// MaxQueued is how many read requests may wait for a slot when all
-	// MaxInFlight are taken; one more is refused at once with Server.Busy
+	// MaxInFlight are taken; one more is refused at once with Server.ServerProxy.Busy
 	// (HTTP 503, Retry-After). 0 means none waits.
 	MaxQueued int
 	// QueueWait is how long a queued request waits for a slot before it is
-	// refused with Server.Busy; 0 means until a slot frees or the caller
+	// refused with Server.ServerProxy.Busy; 0 means until a slot frees or the caller
 	// leaves.
 	QueueWait time.Duration
 	// BodyTimeout bounds the reading of a request's body, from the end of

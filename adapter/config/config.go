@@ -99,10 +99,10 @@ type Limits struct {
 	// slot only once its body is read. More wait in a queue.
 	MaxInFlight int `yaml:"max_in_flight"`
 	// MaxQueued caps the requests waiting for a slot; one more is refused
-	// at once with Server.Busy (HTTP 503, Retry-After). 0: none waits.
+	// at once with Server.ServerProxy.Busy (HTTP 503, Retry-After). 0: none waits.
 	MaxQueued int `yaml:"max_queued"`
 	// MaxQueueWait is how long a request waits for a slot before it is
-	// refused with Server.Busy.
+	// refused with Server.ServerProxy.Busy.
 	MaxQueueWait Duration `yaml:"max_queue_wait"`
 	// BodyTimeout bounds the reading of a request body after its headers.
 	BodyTimeout Duration `yaml:"body_timeout"`
