@@ -145,11 +145,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// answer never sent. The fault gets a record of its own.
 		e.ID = x.call.recordID
 	}
-	status := http.StatusOK
+	status, sign := http.StatusOK, true
 	if err != nil {
 		msg, status = h.fault(e, x.env, err)
+		// A busy refusal goes unsigned: refusing must cost far less than
+		// serving, and it carries nothing but "try again".
+		sign = !errors.Is(err, ErrBusy)
 	}
-	out, status := h.render(e, msg, status)
+	out, status := h.render(e, msg, status, sign)
 	if err := h.record(r.Context(), e); err != nil {
 		f, reason := classify(err)
 		out, _ = soap.NewFault(nil, f.code, reason, e.ID).Bytes()
@@ -347,7 +350,7 @@ func (h *Handler) handle(r *http.Request, x *exchange, raw []byte) (*soap.Messag
 	call.seal = func(ctx context.Context, res Result) error {
 		e.ID, e.Outcome, e.Subjects = call.recordID, res.Outcome, call.subjects
 		call.recordID = h.opt.NewID() // for a run that follows: this one's record is taken
-		out, status := h.render(e, soap.NewResponse(env, res.Payload), http.StatusOK)
+		out, status := h.render(e, soap.NewResponse(env, res.Payload), http.StatusOK, true)
 		if status != http.StatusOK {
 			return fmt.Errorf("%w: the response could not be signed", errNotSealed)
 		}
@@ -413,11 +416,11 @@ func (h *Handler) route(env *soap.Envelope) (*Service, error) {
 	return svc, nil
 }
 
-// render signs msg and serializes it, for the access record (the response
-// digest and latency) and the caller. A message that cannot be signed or
-// serialized becomes a fault, with its status.
-func (h *Handler) render(e *accesslog.Entry, msg *soap.Message, status int) ([]byte, int) {
-	if h.opt.Signer != nil {
+// render signs msg (if sign is set) and serializes it, for the access
+// record (the response digest and latency) and the caller. A message that
+// cannot be signed or serialized becomes a fault, with its status.
+func (h *Handler) render(e *accesslog.Entry, msg *soap.Message, status int, sign bool) ([]byte, int) {
+	if h.opt.Signer != nil && sign {
 		if err := h.opt.Signer.Sign(msg.Doc, msg.Covered); err != nil {
 			h.opt.Logger.Error("signing the response failed", "record", e.ID, "err", err)
 			msg, status = h.fault(e, nil, err)

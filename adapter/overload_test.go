@@ -82,6 +82,9 @@ func TestRequestBeyondTheQueueIsRefusedAtOnceWith503(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "<faultcode>"+adapter.CodeBusy+"</faultcode>") {
 		t.Errorf("refusal is not a %s fault:\n%s", adapter.CodeBusy, rec.Body)
 	}
+	if strings.Contains(rec.Body.String(), "Signature") {
+		t.Errorf("a busy refusal is signed, which costs what it should spare:\n%s", rec.Body)
+	}
 	close(g.open)
 	if r := <-done; r.status != http.StatusOK || r.faultCode() != "" {
 		t.Errorf("the request in the slot: HTTP %d, fault %q", r.status, r.faultCode())

@@ -31,6 +31,7 @@ Commands:
   send      sign a request, send it, verify the signed answer and print it
   audit     verify, list, export and archive the access log (for auditors)
   backup    copy the registry, access log and keys, also while serving
+  bench     measure signed requests over HTTP against a server process of its own
   version   print the version
 
 Run 'darbaza <command> -h' for the flags of a command.
@@ -51,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"send":    runSend,
 		"audit":   runAudit,
 		"backup":  runBackup,
+		"bench":   runBench,
 		"version": runVersion,
 	}
 	if cmd, ok := commands[args[0]]; ok {

@@ -85,7 +85,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *demoMode {
 		srv.onServing = func(url string) { printDemoHint(stdout, *demoDir, url) }
 	}
-	if err := srv.run(ctx, stdout); err != nil {
+	stopProfiles, err := startProfiles()
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza serve:", err)
+		return 1
+	}
+	err = srv.run(ctx, stdout)
+	if perr := stopProfiles(); perr != nil {
+		logger.Error("writing the profiles failed", "err", perr)
+	}
+	if err != nil {
 		logger.Error("server stopped with an error", "err", err)
 		return 1
 	}

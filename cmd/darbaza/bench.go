@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/darbaza/darbaza/signing"
+)
+
+const benchUsage = `Usage: darbaza bench [--people N] [--duration D] [--callers 1,16,64] [--keys ecdsa-p256,rsa-2048] [--dir DIR]
+
+Measures the signed request path from outside, as a caller sees it:
+
+ 1. generates the demo dataset with N people and imports it with 'darbaza
+    import' (a separate process), timing the import;
+ 2. for each key type, makes an adapter key and a member key of that type and
+    starts 'darbaza serve' as a separate process with full signing and the
+    durable access log;
+ 3. before each run, signs unique getPerson requests with the member key
+    (fresh xrd:id, a PIN drawn from the dataset, a fresh Timestamp), outside
+    the measured time;
+ 4. drives the server over HTTP/1.1 keep-alive with each number of callers for
+    D, then once open-loop at twice the best rate it sustained (the overload
+    run: what is refused, how, and how fast);
+ 5. measures, in the same process on the same machine, the raw cryptography
+    each request needs: one verification with the member key and one
+    signature with the adapter key.
+
+It prints one table: requests/s, latency percentiles, errors by fault code,
+the server's CPU time per request from its own rusage (/proc/PID/stat), that
+CPU time over the raw crypto cost, and the load generator's own CPU time per
+request and share of the machine (it shares the cores). Then the import speed
+and the server's peak RSS. Linux only (/proc).
+
+Flags:
+`
+
+// benchConfig is what one bench invocation measures.
+type benchConfig struct {
+	people   int
+	duration time.Duration
+	callers  []int
+	keys     []string
+	dir      string // work folder; kept when given, else a temporary one
+	overload bool
+	profile  string // folder for the server's CPU and allocation profiles; "" for none
+	self     string // the darbaza binary to run import and serve with
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, benchUsage); fl.PrintDefaults() }
+	people := fl.Int("people", 1_000_000, "persons in the generated dataset")
+	duration := fl.Duration("duration", 10*time.Second, "length of each measured run")
+	callers := fl.String("callers", "1,16,64", "concurrent callers of the closed-loop runs, comma-separated")
+	keys := fl.String("keys", signing.KeyECDSAP256+","+signing.KeyRSA2048, "key types to measure, comma-separated")
+	dir := fl.String("dir", "", "work folder (kept); default a temporary folder, removed afterwards")
+	overload := fl.Bool("overload", true, "add an open-loop run at twice the best sustained rate")
+	profile := fl.String("profile", "", "write the server's CPU and allocation profiles (pprof) of each key type into this folder")
+	if err := fl.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	cfg := benchConfig{people: *people, duration: *duration, dir: *dir, overload: *overload, profile: *profile}
+	var err error
+	if cfg.callers, err = parseInts(*callers); err != nil || fl.NArg() != 0 || cfg.people < 1 || cfg.duration <= 0 {
+		fl.Usage()
+		return 2
+	}
+	for k := range strings.SplitSeq(*keys, ",") {
+		if k != signing.KeyECDSAP256 && k != signing.KeyRSA2048 {
+			fmt.Fprintf(stderr, "darbaza bench: unknown key type %q\n", k)
+			return 2
+		}
+		cfg.keys = append(cfg.keys, k)
+	}
+	if cfg.self, err = os.Executable(); err != nil {
+		fmt.Fprintln(stderr, "darbaza bench:", err)
+		return 1
+	}
+	if cfg.dir == "" {
+		tmp, err := os.MkdirTemp("", "darbaza-bench")
+		if err != nil {
+			fmt.Fprintln(stderr, "darbaza bench:", err)
+			return 1
+		}
+		defer os.RemoveAll(tmp)
+		cfg.dir = tmp
+	}
+	if err := bench(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "darbaza bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// bench runs every measurement of cfg and prints the table.
+func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error {
+	if cfg.profile != "" {
+		if err := os.MkdirAll(cfg.profile, 0o755); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "darbaza bench: %d people, %v per run, callers %v\n", cfg.people, cfg.duration, cfg.callers)
+	fmt.Fprintf(stdout, "machine: %s; %d cores (GOMAXPROCS %d); kernel %s; %s %s/%s\n",
+		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), kernelRelease(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	ds, err := prepareDataset(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	var results []runResult
+	rss := map[string]int64{}
+	for _, kind := range cfg.keys {
+		res, peak, err := benchKind(ctx, cfg, ds, kind, stderr)
+		results = append(results, res...)
+		rss[kind] = peak
+		if err != nil {
+			printTable(stdout, results)
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+	}
+	printTable(stdout, results)
+	fmt.Fprintf(stdout, "\nimport: %d lines (%d persons) in %.1fs: %.0f records/s; registry.db %d MB\n",
+		ds.lines, ds.persons, ds.importTime.Seconds(), float64(ds.lines)/ds.importTime.Seconds(), ds.dbSize>>20)
+	for _, kind := range cfg.keys {
+		fmt.Fprintf(stdout, "server peak RSS (%s, dataset loaded): %d MB\n", kind, rss[kind]>>20)
+	}
+	fmt.Fprintln(stdout, `
+req/s and latencies count answers (no fault); the errors column counts the
+rest by fault code. server CPU/req: the server process's user+system CPU
+time (its own rusage, /proc/PID/stat) over the run, per request answered or
+refused. crypto/req: one verification with the member key plus one signature
+with the adapter key, timed in this process just before the runs. gen
+CPU/req: this load generator's own CPU time per request, and its share of all
+cores' time during the run.`)
+	return nil
+}
+
+// benchKind measures one key type: a server of its own, the crypto cost,
+// the closed-loop runs and the overload run. It returns the server's peak
+// RSS.
+func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, stderr io.Writer) ([]runResult, int64, error) {
+	setup, err := prepareKind(cfg, ds, kind)
+	if err != nil {
+		return nil, 0, err
+	}
+	crypto, err := cryptoCost(setup)
+	if err != nil {
+		return nil, 0, err
+	}
+	srv, err := startBenchServer(ctx, cfg, setup, kind, stderr)
+	if err != nil {
+		return nil, 0, err
+	}
+	var results []runResult
+	// budget sizes each run's pre-signed requests: the best rate so far,
+	// starting with the warm-up's.
+	budget, runErr := warmUp(ctx, srv, setup, ds, min(2*time.Second, cfg.duration))
+	best := 0.0
+	for _, c := range cfg.callers {
+		if runErr != nil {
+			break
+		}
+		r, err := closedLoop(ctx, srv, setup, ds, c, cfg.duration, budget)
+		if err != nil {
+			runErr = err
+			break
+		}
+		r.kind, r.crypto = kind, crypto
+		results = append(results, r)
+		best = max(best, r.rate())
+		budget = max(budget, best)
+	}
+	if runErr == nil && cfg.overload && best > 0 {
+		r, err := openLoop(ctx, srv, setup, ds, 2*best, cfg.duration)
+		if err != nil {
+			runErr = err
+		} else {
+			r.kind, r.crypto = kind, crypto
+			results = append(results, r)
+		}
+	}
+	peak, rssErr := srv.peakRSS()
+	stopErr := srv.stop()
+	return results, peak, errors.Join(runErr, rssErr, stopErr)
+}
+
+// runResult is one row of the table.
+type runResult struct {
+	kind      string
+	label     string          // "16" callers, or "2x open" for the overload run
+	ok        int             // answers without a fault
+	latencies []time.Duration // of the answers
+	refusals  []time.Duration // of the faults and failures
+	errors    map[string]int  // fault code, "HTTP nnn" or "transport" -> count
+	elapsed   time.Duration
+	serverCPU time.Duration
+	genCPU    time.Duration
+	crypto    time.Duration // raw verify+sign per request
+	offered   float64       // requests/s offered (overload run only)
+	ranOut    bool          // the pre-signed requests ran out before the time
+}
+
+func (r runResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+// done is every request that got a reply or failed.
+func (r runResult) done() int {
+	n := r.ok
+	for _, v := range r.errors {
+		n += v
+	}
+	return n
+}
+
+// percentile is the p-th of the sorted durations ds.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return ds[int(p*float64(len(ds)-1))]
+}
+
+func printTable(w io.Writer, results []runResult) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| key | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	var notes []string
+	for _, r := range results {
+		slices.Sort(r.latencies)
+		slices.Sort(r.refusals)
+		if len(r.refusals) > 0 {
+			notes = append(notes, fmt.Sprintf("%s, %s: %d refusals and failures answered in p50 %s ms, p99 %s ms, max %s ms",
+				r.kind, r.label, len(r.refusals), ms(percentile(r.refusals, 0.5)), ms(percentile(r.refusals, 0.99)), ms(percentile(r.refusals, 1))))
+		}
+		n := r.done()
+		perReq := func(d time.Duration) string {
+			if n == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n))
+		}
+		ratio := "-"
+		if n > 0 && r.crypto > 0 {
+			ratio = fmt.Sprintf("%.1fx", float64(r.serverCPU)/float64(n)/float64(r.crypto))
+		}
+		label := r.label
+		if r.offered > 0 {
+			label = fmt.Sprintf("%s (%.0f/s offered)", r.label, r.offered)
+		}
+		if r.ranOut {
+			label += " (ran out of requests)"
+		}
+		share := float64(r.genCPU) / float64(r.elapsed) / float64(runtime.NumCPU()) * 100
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) |\n",
+			r.kind, label, r.rate(), ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.95)),
+			ms(percentile(r.latencies, 0.99)), ms(percentile(r.latencies, 1)),
+			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, n)
+		}
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1e3) }
+
+func errorSummary(errs map[string]int) string {
+	if len(errs) == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, errs[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cpuModel is the "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func kernelRelease() string {
+	raw, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+// benchPath is a file in the bench's work folder.
+func benchPath(cfg benchConfig, parts ...string) string {
+	return filepath.Join(append([]string{cfg.dir}, parts...)...)
+}
