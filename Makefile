@@ -4,7 +4,7 @@ BIN         := bin/darbaza
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
-.PHONY: all build run test check fmt vet staticcheck bench fuzz interop-deps clean
+.PHONY: all build run test check fmt vet staticcheck bench bench-smoke fuzz interop-deps clean
 
 all: build
 
@@ -33,9 +33,20 @@ vet:
 staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
-## bench: throughput and latency of the pipeline, signing and the access log
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./signing ./adapter/... ./registry/...
+## bench: darbaza bench (a server process driven over HTTP with signed requests,
+## against the raw cost of its cryptography; PEOPLE, BENCHTIME per run, CALLERS),
+## then the Go micro-benchmarks that explain it (parse, canonicalise, sign, verify,
+## log append, pipeline). docs/benchmarks.md says how to read it.
+PEOPLE    ?= 1000000
+BENCHTIME ?= 10s
+CALLERS   ?= 1,16,64
+bench: build
+	$(BIN) bench --people $(PEOPLE) --duration $(BENCHTIME) --callers $(CALLERS)
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./soap ./signing ./adapter/... ./registry/...
+
+## bench-smoke: the bench on a tiny dataset in seconds (CI runs it as TestBenchSmoke)
+bench-smoke: build
+	$(BIN) bench --people 1000 --duration 1s --callers 1,16
 
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz:
