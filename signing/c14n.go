@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -25,11 +26,38 @@ const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 // one equals xmlsec1's for every reference of the conformance samples
 // (testdata/c14n).
 func Canonicalize(el *etree.Element, inclusivePrefixes []string) ([]byte, error) {
-	c := newCanonicalizer(inclusivePrefixes, nil, nil)
+	var out []byte
+	err := canonicalize(el, inclusivePrefixes, nil, nil, func(b []byte) { out = slices.Clone(b) })
+	return out, err
+}
+
+// canonicalize writes the canonical form of el as Canonicalize does, less
+// the subtree exclude, calling seen for every element written, and hands
+// it to use, which must not keep it: the buffer is reused.
+func canonicalize(el *etree.Element, inclusivePrefixes []string, exclude *etree.Element, seen func(*etree.Element), use func([]byte)) error {
+	c := canonicalizers.Get().(*canonicalizer)
+	defer c.release()
+	c.reset(inclusivePrefixes, exclude, seen)
 	if err := c.apex(el); err != nil {
-		return nil, err
+		return err
 	}
-	return c.out, nil
+	use(c.out)
+	return nil
+}
+
+// canonicalizers are reused: a request canonicalizes about twenty
+// subtrees, each of which would otherwise grow its buffers from nothing.
+var canonicalizers = sync.Pool{New: func() any { return new(canonicalizer) }}
+
+// maxPooledOut is the largest output buffer a pooled canonicalizer keeps.
+const maxPooledOut = 64 << 10
+
+func (c *canonicalizer) release() {
+	if cap(c.out) > maxPooledOut {
+		c.out = nil
+	}
+	c.exclude, c.seen = nil, nil
+	canonicalizers.Put(c)
 }
 
 type nsBinding struct{ prefix, uri string }
@@ -44,7 +72,9 @@ type canonicalizer struct {
 	seen      func(el *etree.Element) // called for every element written
 	scope     []nsBinding
 	rendered  []nsBinding
+	decls     []nsBinding // the declarations of the element being written
 	attrs     []sortedAttr
+	chain     []*etree.Element
 }
 
 type sortedAttr struct {
@@ -52,8 +82,11 @@ type sortedAttr struct {
 	a          *etree.Attr
 }
 
-func newCanonicalizer(inclusivePrefixes []string, exclude *etree.Element, seen func(*etree.Element)) *canonicalizer {
-	c := &canonicalizer{exclude: exclude, seen: seen}
+// reset readies c for a new subtree, keeping its buffers.
+func (c *canonicalizer) reset(inclusivePrefixes []string, exclude *etree.Element, seen func(*etree.Element)) {
+	c.out, c.scope, c.rendered = c.out[:0], c.scope[:0], c.rendered[:0]
+	c.exclude, c.seen = exclude, seen
+	c.inclusive = c.inclusive[:0]
 	for _, p := range inclusivePrefixes {
 		if p == "#default" {
 			p = ""
@@ -62,18 +95,19 @@ func newCanonicalizer(inclusivePrefixes []string, exclude *etree.Element, seen f
 			c.inclusive = append(c.inclusive, p)
 		}
 	}
-	return c
 }
 
 // apex canonicalizes el with the namespace context of its ancestors.
 func (c *canonicalizer) apex(el *etree.Element) error {
-	var chain []*etree.Element
+	chain := c.chain[:0]
 	for p := el.Parent(); p != nil; p = p.Parent() {
 		chain = append(chain, p)
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		c.scope = appendDeclarations(c.scope, chain[i])
 	}
+	clear(chain) // the pool must not keep documents alive
+	c.chain = chain[:0]
 	return c.element(el)
 }
 
@@ -103,6 +137,48 @@ func isDeclaration(a *etree.Attr) bool {
 	return a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns")
 }
 
+// consider adds prefix's declaration to c.decls if the element being
+// written must render it: it is visibly utilized (or inclusive) and no
+// output ancestor rendered the same binding.
+func (c *canonicalizer) consider(el *etree.Element, prefix string, utilized bool) error {
+	if prefix == "xml" {
+		return nil
+	}
+	for _, d := range c.decls {
+		if d.prefix == prefix {
+			return nil
+		}
+	}
+	uri, inScope := lookup(c.scope, prefix)
+	if prefix != "" && (!inScope || uri == "") {
+		if utilized {
+			return fmt.Errorf("%w: prefix %q of <%s> is not declared", ErrMalformed, prefix, el.FullTag())
+		}
+		return nil
+	}
+	have, done := lookup(c.rendered, prefix)
+	if prefix == "" && uri == "" {
+		// xmlns="" only undoes a default namespace an output ancestor rendered.
+		if done && have != "" {
+			c.decls = append(c.decls, nsBinding{"", ""})
+		}
+		return nil
+	}
+	if !done || have != uri {
+		c.decls = append(c.decls, nsBinding{prefix, uri})
+	}
+	return nil
+}
+
+// appendName appends prefix:local, or local alone.
+func appendName(out []byte, prefix, local string) []byte {
+	if prefix != "" {
+		out = append(out, prefix...)
+		out = append(out, ':')
+	}
+	return append(out, local...)
+}
+
 func (c *canonicalizer) element(el *etree.Element) error {
 	if el == c.exclude {
 		return nil
@@ -111,60 +187,29 @@ func (c *canonicalizer) element(el *etree.Element) error {
 		c.seen(el)
 	}
 	scopeMark, renderedMark := len(c.scope), len(c.rendered)
-	defer func() {
-		c.scope = c.scope[:scopeMark]
-		c.rendered = c.rendered[:renderedMark]
-	}()
 	c.scope = appendDeclarations(c.scope, el)
 
 	// Namespace axis: visibly utilized prefixes, then the inclusive ones
 	// (Exc-C14N 1.0 section 3, "Specification of Exclusive XML Canonicalization").
-	var decls []nsBinding
-	consider := func(prefix string, utilized bool) error {
-		if prefix == "xml" {
-			return nil
-		}
-		for _, d := range decls {
-			if d.prefix == prefix {
-				return nil
-			}
-		}
-		uri, inScope := lookup(c.scope, prefix)
-		if prefix != "" && (!inScope || uri == "") {
-			if utilized {
-				return fmt.Errorf("%w: prefix %q of <%s> is not declared", ErrMalformed, prefix, el.FullTag())
-			}
-			return nil
-		}
-		have, done := lookup(c.rendered, prefix)
-		if prefix == "" && uri == "" {
-			// xmlns="" only undoes a default namespace an output ancestor rendered.
-			if done && have != "" {
-				decls = append(decls, nsBinding{"", ""})
-			}
-			return nil
-		}
-		if !done || have != uri {
-			decls = append(decls, nsBinding{prefix, uri})
-		}
-		return nil
-	}
-	if err := consider(el.Space, true); err != nil {
+	// c.decls serves this element only: it is written out before any child.
+	c.decls = c.decls[:0]
+	if err := c.consider(el, el.Space, true); err != nil {
 		return err
 	}
 	for i := range el.Attr {
 		a := &el.Attr[i]
 		if a.Space != "" && !isDeclaration(a) {
-			if err := consider(a.Space, true); err != nil {
+			if err := c.consider(el, a.Space, true); err != nil {
 				return err
 			}
 		}
 	}
 	for _, p := range c.inclusive {
-		if err := consider(p, false); err != nil {
+		if err := c.consider(el, p, false); err != nil {
 			return err
 		}
 	}
+	decls := c.decls
 	slices.SortFunc(decls, func(a, b nsBinding) int { return strings.Compare(a.prefix, b.prefix) })
 	c.rendered = append(c.rendered, decls...)
 
@@ -192,9 +237,8 @@ func (c *canonicalizer) element(el *etree.Element) error {
 		return strings.Compare(a.local, b.local)
 	})
 
-	name := el.FullTag()
 	c.out = append(c.out, '<')
-	c.out = append(c.out, name...)
+	c.out = appendName(c.out, el.Space, el.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
 			c.out = append(c.out, ` xmlns="`...)
@@ -208,12 +252,13 @@ func (c *canonicalizer) element(el *etree.Element) error {
 	}
 	for _, sa := range attrs {
 		c.out = append(c.out, ' ')
-		c.out = append(c.out, sa.a.FullKey()...)
+		c.out = appendName(c.out, sa.a.Space, sa.a.Key)
 		c.out = append(c.out, `="`...)
 		c.out = appendEscapedAttr(c.out, sa.a.Value)
 		c.out = append(c.out, '"')
 	}
 	c.out = append(c.out, '>')
+	clear(attrs) // the pool must not keep documents alive
 	c.attrs = attrs[:0]
 
 	for _, t := range el.Child {
@@ -235,17 +280,22 @@ func (c *canonicalizer) element(el *etree.Element) error {
 		case *etree.Comment:
 			// Exclusive C14N without comments.
 		default:
-			return fmt.Errorf("%w: unexpected %T inside <%s>", ErrMalformed, t, name)
+			return fmt.Errorf("%w: unexpected %T inside <%s>", ErrMalformed, t, el.FullTag())
 		}
 	}
 	c.out = append(c.out, "</"...)
-	c.out = append(c.out, name...)
+	c.out = appendName(c.out, el.Space, el.Tag)
 	c.out = append(c.out, '>')
+	c.scope = c.scope[:scopeMark]
+	c.rendered = c.rendered[:renderedMark]
 	return nil
 }
 
 // appendEscapedText escapes character data as C14N 1.0 section 2.3 requires.
 func appendEscapedText(out []byte, s string) []byte {
+	if !strings.ContainsAny(s, "&<>\r") {
+		return append(out, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		switch b := s[i]; b {
 		case '&':
@@ -265,6 +315,9 @@ func appendEscapedText(out []byte, s string) []byte {
 
 // appendEscapedAttr escapes an attribute value as C14N 1.0 section 2.3 requires.
 func appendEscapedAttr(out []byte, s string) []byte {
+	if !strings.ContainsAny(s, "&<\"\t\n\r") {
+		return append(out, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		switch b := s[i]; b {
 		case '&':

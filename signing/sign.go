@@ -183,22 +183,20 @@ func (s *Signer) Sign(doc *etree.Document, refs []*etree.Element) error {
 		if i > 0 {
 			id = ids[i-1]
 		}
-		c14n, err := Canonicalize(el, nil)
-		if err != nil {
+		var sum [sha256.Size]byte
+		if err := canonicalize(el, nil, nil, nil, func(b []byte) { sum = sha256.Sum256(b) }); err != nil {
 			return fail(err)
 		}
-		sum := sha256.Sum256(c14n)
 		ref := si.CreateElement("ds:Reference")
 		ref.CreateAttr("URI", "#"+id)
 		ref.CreateElement("ds:Transforms").CreateElement("ds:Transform").CreateAttr("Algorithm", algExcC14N)
 		ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", algSHA256)
 		ref.CreateElement("ds:DigestValue").SetText(base64Std.EncodeToString(sum[:]))
 	}
-	c14n, err := Canonicalize(si, nil)
-	if err != nil {
+	var digest [sha256.Size]byte
+	if err := canonicalize(si, nil, nil, nil, func(b []byte) { digest = sha256.Sum256(b) }); err != nil {
 		return fail(err)
 	}
-	digest := sha256.Sum256(c14n)
 	value, err := s.Key.Sign(rnd, digest[:], crypto.SHA256)
 	if err != nil {
 		return fail(fmt.Errorf("signing: %w", err))

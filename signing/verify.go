@@ -188,12 +188,10 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 		if r.enveloped {
 			exclude = sec.signature
 		}
-		c := newCanonicalizer(r.prefixes, exclude, record)
-		if err := c.apex(r.target); err != nil {
+		h := digestAlgorithms[r.digestURI].New()
+		if err := canonicalize(r.target, r.prefixes, exclude, record, func(b []byte) { h.Write(b) }); err != nil {
 			return nil, err
 		}
-		h := digestAlgorithms[r.digestURI].New()
-		h.Write(c.out)
 		sums[i] = h.Sum(nil)
 		v.Signed = append(v.Signed, r.target)
 	}
@@ -215,12 +213,16 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 		}
 	}
 
-	signed, err := Canonicalize(sig.signedInfo, sig.prefixes)
-	if err != nil {
+	// Verified over the SignedInfo's canonical bytes as written here, never
+	// re-read: the buffer goes back to the pool right after.
+	var verr error
+	if err := canonicalize(sig.signedInfo, sig.prefixes, nil, nil, func(signed []byte) {
+		verr = verifySignatureValue(cert.PublicKey, sig.method, signed, sig.value)
+	}); err != nil {
 		return nil, err
 	}
-	if err := verifySignatureValue(cert.PublicKey, sig.method, signed, sig.value); err != nil {
-		return nil, err
+	if verr != nil {
+		return nil, verr
 	}
 	return v, nil
 }
