@@ -156,7 +156,7 @@ func Default() Config {
 			MaxReferences: 16,
 			MaxInFlight:   32,
 			MaxQueued:     64,
-			MaxQueueWait:  Duration(250 * time.Millisecond),
+			MaxQueueWait:  Duration(time.Second),
 			BodyTimeout:   Duration(10 * time.Second),
 			MinBodyRate:   1024,
 		},

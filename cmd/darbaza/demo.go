@@ -106,7 +106,7 @@ limits:
   max_references: 16       # signature references
   max_in_flight: 32        # requests processed at once (a slot is taken once the body is read)
   max_queued: 64           # requests waiting for a slot; more are refused at once (Server.ServerProxy.Busy, HTTP 503)
-  max_queue_wait: 250ms    # a request waiting longer for a slot is refused (Server.ServerProxy.Busy)
+  max_queue_wait: 1s       # a request waiting longer for a slot is refused (Server.ServerProxy.Busy)
   body_timeout: 10s        # a request body must arrive within this
   min_body_rate: 1024      # and at this many bytes/s or more after its first second (0: no minimum)
 
