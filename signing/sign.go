@@ -132,7 +132,7 @@ func (s *Signer) Sign(doc *etree.Document, refs []*etree.Element) error {
 	sec := header.CreateElement("wsse:Security")
 	sec.CreateAttr("xmlns:wsse", nsWSSE)
 	sec.CreateAttr("xmlns:wsu", nsWSU)
-	if uri, _ := lookup(appendDeclarationsChain(header), soapPrefix); uri != nsSOAP11 || slices.Contains([]string{"", "wsse", "wsu", "ds"}, soapPrefix) {
+	if uri, _ := lookupAt(header, soapPrefix); uri != nsSOAP11 || slices.Contains([]string{"", "wsse", "wsu", "ds"}, soapPrefix) {
 		soapPrefix = "soapenv"
 		sec.CreateAttr("xmlns:soapenv", nsSOAP11)
 	}
@@ -262,7 +262,6 @@ func contains(root, el *etree.Element) bool {
 
 // existingID returns el's wsu:Id or, failing that, its bare Id; "" if none.
 func existingID(el *etree.Element) string {
-	scope := appendDeclarationsChain(el)
 	bare := ""
 	for _, a := range el.Attr {
 		switch {
@@ -270,7 +269,7 @@ func existingID(el *etree.Element) string {
 		case a.Space == "":
 			bare = a.Value
 		default:
-			if uri, _ := lookup(scope, a.Space); uri == nsWSU {
+			if uri, _ := lookupAt(el, a.Space); uri == nsWSU {
 				return a.Value
 			}
 		}
@@ -278,17 +277,19 @@ func existingID(el *etree.Element) string {
 	return bare
 }
 
-// appendDeclarationsChain returns the namespace declarations in scope at el.
-func appendDeclarationsChain(el *etree.Element) []nsBinding {
-	var chain []*etree.Element
+// lookupAt returns the namespace URI prefix is bound to at el ("" for the
+// default namespace), and whether it is bound: the innermost declaration on
+// el or an ancestor, as a scope of appendDeclarations would give it.
+func lookupAt(el *etree.Element, prefix string) (string, bool) {
 	for p := el; p != nil; p = p.Parent() {
-		chain = append(chain, p)
+		for i := len(p.Attr) - 1; i >= 0; i-- {
+			a := &p.Attr[i]
+			if (prefix == "" && a.Space == "" && a.Key == "xmlns") || (prefix != "" && a.Space == "xmlns" && a.Key == prefix) {
+				return a.Value, true
+			}
+		}
 	}
-	var scope []nsBinding
-	for i := len(chain) - 1; i >= 0; i-- {
-		scope = appendDeclarations(scope, chain[i])
-	}
-	return scope
+	return "", false
 }
 
 // setWSUID gives el a wsu:Id and returns how to take it away again. It uses
@@ -296,13 +297,12 @@ func appendDeclarationsChain(el *etree.Element) []nsBinding {
 // el or not bound at all (then declaring it on el), so that no prefix the
 // element or its content relies on is shadowed.
 func setWSUID(el *etree.Element, id string) (undo func()) {
-	scope := appendDeclarationsChain(el)
 	for i := 0; ; i++ {
 		prefix := "wsu"
 		if i > 0 {
 			prefix = fmt.Sprintf("wsu%d", i)
 		}
-		uri, bound := lookup(scope, prefix)
+		uri, bound := lookupAt(el, prefix)
 		if bound && uri != nsWSU {
 			continue
 		}
