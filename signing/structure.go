@@ -50,7 +50,6 @@ func indexDocument(root *etree.Element) (*docIndex, error) {
 	walk = func(el *etree.Element) error {
 		mark := len(scope)
 		scope = appendDeclarations(scope, el)
-		defer func() { scope = scope[:mark] }()
 		ns, _ := lookup(scope, el.Space)
 		switch {
 		case ns == nsDSig && el.Tag == "Signature":
@@ -72,11 +71,14 @@ func indexDocument(root *etree.Element) (*docIndex, error) {
 			}
 			idx.ids[a.Value] = el
 		}
-		for _, c := range el.ChildElements() {
-			if err := walk(c); err != nil {
-				return err
+		for _, t := range el.Child { // not ChildElements: no slice per element
+			if c, ok := t.(*etree.Element); ok {
+				if err := walk(c); err != nil {
+					return err
+				}
 			}
 		}
+		scope = scope[:mark]
 		return nil
 	}
 	if err := walk(root); err != nil {
