@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -457,6 +458,9 @@ func (h *Handler) record(ctx context.Context, e *accesslog.Entry) error {
 func (h *Handler) write(w http.ResponseWriter, e *accesslog.Entry, out []byte, status int) {
 	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	// Known length: net/http then sends the body as is instead of in
+	// chunks (it chunks a body it has to flush before the handler ends).
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfter)
 	}

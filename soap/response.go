@@ -1,6 +1,7 @@
 package soap
 
 import (
+	"bytes"
 	"crypto/sha512"
 	"encoding/base64"
 
@@ -130,5 +131,12 @@ func identifierElement(tag, objectType string, id ClientID, serviceCode, version
 	return el
 }
 
-// Bytes serializes the message.
-func (m *Message) Bytes() ([]byte, error) { return m.Doc.WriteToBytes() }
+// Bytes serializes the message, as etree's WriteToBytes does.
+func (m *Message) Bytes() ([]byte, error) {
+	// A signed answer is 3-6 KiB: start there rather than grow from 64 bytes.
+	buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
+	if _, err := m.Doc.WriteTo(buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
