@@ -155,7 +155,9 @@ time (its own rusage, /proc/PID/stat) over the run, per request answered or
 refused. crypto/req: one verification with the member key plus one signature
 with the adapter key, timed in this process just before the runs. gen
 CPU/req: this load generator's own CPU time per request, and its share of all
-cores' time during the run.`)
+cores' time during the run. server allocs/req, KB/req, GCs/1k req: the
+server's heap allocations and GC cycles (its Go collector on /metrics; they
+include the few /metrics scrapes), which do not move with the machine's load.`)
 	return nil
 }
 
@@ -216,12 +218,10 @@ type runResult struct {
 	latencies []time.Duration // of the answers
 	refusals  []time.Duration // of the faults and failures
 	errors    map[string]int  // fault code, "HTTP nnn" or "transport" -> count
-	elapsed   time.Duration
-	serverCPU time.Duration
-	genCPU    time.Duration
-	crypto    time.Duration // raw verify+sign per request
-	offered   float64       // requests/s offered (overload run only)
-	ranOut    bool          // the pre-signed requests ran out before the time
+	measurement
+	crypto  time.Duration // raw verify+sign per request
+	offered float64       // requests/s offered (overload run only)
+	ranOut  bool          // the pre-signed requests ran out before the time
 }
 
 func (r runResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -245,8 +245,8 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 func printTable(w io.Writer, results []runResult) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| key | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| key | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) | server allocs/req | server KB/req | GCs/1k req |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	var notes []string
 	for _, r := range results {
 		slices.Sort(r.latencies)
@@ -274,10 +274,12 @@ func printTable(w io.Writer, results []runResult) {
 			label += " (ran out of requests)"
 		}
 		share := float64(r.genCPU) / float64(r.elapsed) / float64(runtime.NumCPU()) * 100
-		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) |\n",
+		per := func(v float64) float64 { return v / float64(max(n, 1)) }
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) | %.0f | %.1f | %.1f |\n",
 			r.kind, label, r.rate(), ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.95)),
 			ms(percentile(r.latencies, 0.99)), ms(percentile(r.latencies, 1)),
-			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share)
+			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share,
+			per(r.server.mallocs), per(r.server.bytes)/1024, per(r.server.gcs)*1000)
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)

@@ -135,19 +135,36 @@ func benchPost(client *http.Client, url string, body []byte) string {
 	return ""
 }
 
-// measure wraps a run in the server's and this process's CPU clocks.
-func measure(srv *benchServer, run func() (time.Duration, error)) (elapsed, serverCPU, genCPU time.Duration, err error) {
+// measurement is what measure takes around a run.
+type measurement struct {
+	elapsed, serverCPU, genCPU time.Duration
+	server                     goCounters // the server's allocations and GC cycles in the run
+}
+
+// measure wraps a run in the server's and this process's CPU clocks and
+// the server's Go counters.
+func measure(srv *benchServer, run func() (time.Duration, error)) (m measurement, err error) {
+	c0, err := srv.counters()
+	if err != nil {
+		return m, err
+	}
 	s0, err := srv.cpu()
 	if err != nil {
-		return 0, 0, 0, err
+		return m, err
 	}
 	g0 := selfCPU()
-	if elapsed, err = run(); err != nil {
-		return 0, 0, 0, err
+	if m.elapsed, err = run(); err != nil {
+		return m, err
 	}
-	genCPU = selfCPU() - g0
+	m.genCPU = selfCPU() - g0
 	s1, err := srv.cpu()
-	return elapsed, s1 - s0, genCPU, err
+	if err != nil {
+		return m, err
+	}
+	m.serverCPU = s1 - s0
+	c1, err := srv.counters()
+	m.server = c1.sub(c0)
+	return m, err
 }
 
 // closedLoop drives the server with callers that each send the next
@@ -166,7 +183,7 @@ func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset
 		next   atomic.Int64
 		ranOut atomic.Bool
 	)
-	elapsed, serverCPU, genCPU, err := measure(srv, func() (time.Duration, error) {
+	m, err := measure(srv, func() (time.Duration, error) {
 		start := time.Now()
 		deadline := start.Add(d)
 		var wg sync.WaitGroup
@@ -190,7 +207,7 @@ func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset
 		return time.Since(start), ctx.Err()
 	})
 	return runResult{label: strconv.Itoa(callers), ok: c.ok, latencies: c.latencies, refusals: c.refusals, errors: c.errors,
-		elapsed: elapsed, serverCPU: serverCPU, genCPU: genCPU, ranOut: ranOut.Load()}, err
+		measurement: m, ranOut: ranOut.Load()}, err
 }
 
 // maxOutstanding bounds the open-loop run's requests in flight; a request
@@ -210,7 +227,7 @@ func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxOutstanding, DisableCompression: true}}
 	defer client.CloseIdleConnections()
 	var c collector
-	elapsed, serverCPU, genCPU, err := measure(srv, func() (time.Duration, error) {
+	m, err := measure(srv, func() (time.Duration, error) {
 		start := time.Now()
 		interval := time.Duration(float64(time.Second) / rate)
 		sem := make(chan struct{}, maxOutstanding)
@@ -238,7 +255,7 @@ func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, 
 		return time.Since(start), ctx.Err()
 	})
 	return runResult{label: "2x open loop", ok: c.ok, latencies: c.latencies, refusals: c.refusals, errors: c.errors,
-		elapsed: elapsed, serverCPU: serverCPU, genCPU: genCPU, offered: rate}, err
+		measurement: m, offered: rate}, err
 }
 
 // warmUp sends requests from 16 callers for d to fill the server's

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -328,4 +329,53 @@ func (s *benchServer) peakRSS() (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc/PID/status")
+}
+
+// goCounters are the server's own allocation and GC counters, from the
+// Go collector on its /metrics: unlike times, they do not move with the
+// machine's load.
+type goCounters struct {
+	mallocs, bytes, gcs float64
+}
+
+func (a goCounters) sub(b goCounters) goCounters {
+	return goCounters{a.mallocs - b.mallocs, a.bytes - b.bytes, a.gcs - b.gcs}
+}
+
+func (s *benchServer) counters() (goCounters, error) {
+	resp, err := http.Get(s.url + "metrics")
+	if err != nil {
+		return goCounters{}, err
+	}
+	defer resp.Body.Close()
+	var c goCounters
+	found := 0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		var to *float64
+		switch {
+		case !ok:
+		case name == "go_memstats_mallocs_total":
+			to = &c.mallocs
+		case name == "go_memstats_alloc_bytes_total":
+			to = &c.bytes
+		case name == "go_gc_duration_seconds_count":
+			to = &c.gcs
+		}
+		if to != nil {
+			if *to, err = strconv.ParseFloat(value, 64); err != nil {
+				return goCounters{}, fmt.Errorf("/metrics %s: %w", name, err)
+			}
+			found++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return goCounters{}, err
+	}
+	if found != 3 {
+		return goCounters{}, errors.New("/metrics lacks the Go collector's malloc, byte and GC counters")
+	}
+	return c, nil
 }
