@@ -289,6 +289,10 @@ func (h *Handler) admit(ctx context.Context) (release func(), err error) {
 		return nil, errBusy("the queue is full")
 	}
 	defer h.queued.Add(-1)
+	if m := h.opt.Metrics; m != nil {
+		m.queued.Inc()
+		defer m.queued.Dec()
+	}
 	var timeout <-chan time.Time
 	if h.opt.QueueWait > 0 {
 		t := time.NewTimer(h.opt.QueueWait)

@@ -12,6 +12,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	queued   prometheus.Gauge
 	known    func(string) bool
 }
 
@@ -32,9 +33,13 @@ func NewMetrics(reg prometheus.Registerer, known func(code string) bool) *Metric
 			Name: "darbaza_requests_in_flight",
 			Help: "SOAP requests being served now.",
 		}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "darbaza_requests_queued",
+			Help: "SOAP requests read and waiting for a processing slot now (limits.max_queued bounds them).",
+		}),
 		known: known,
 	}
-	reg.MustRegister(m.requests, m.latency, m.inFlight)
+	reg.MustRegister(m.requests, m.latency, m.inFlight, m.queued)
 	return m
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
@@ -120,21 +121,48 @@ func TestQueuedRequestIsRefusedAfterQueueWait(t *testing.T) {
 
 func TestQueuedRequestIsServedWhenASlotFrees(t *testing.T) {
 	g := newGate()
-	hs := newHarnessWith(t, gate(g, func(o *adapter.Options) { o.MaxInFlight, o.MaxQueued = 1, 1 }))
+	reg := prometheus.NewRegistry()
+	hs := newHarnessWith(t, gate(g, func(o *adapter.Options) {
+		o.MaxInFlight, o.MaxQueued = 1, 1
+		o.Metrics = adapter.NewMetrics(reg, o.Catalog.Known)
+	}))
 	sample := readSample(t, "../testdata/requests/getPerson-found.xml")
 	done := make(chan response, 2)
 	go func() { done <- hs.send(hs.sign(sample, portal)) }()
 	<-g.entered
-	go func() {
-		done <- hs.send(hs.sign(bytes.Replace(sample, []byte("841f4b25"), []byte("941f4b25"), 1), portal))
-	}()
-	time.Sleep(50 * time.Millisecond) // let the second one queue
+	second := hs.sign(bytes.Replace(sample, []byte("841f4b25"), []byte("941f4b25"), 1), portal)
+	go func() { done <- hs.send(second) }()
+	// The second one waits in the queue, and the metric says so.
+	for deadline := time.Now().Add(10 * time.Second); gauge(t, reg, "darbaza_requests_queued") != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("darbaza_requests_queued never showed the waiting request")
+		}
+	}
 	close(g.open)
 	for range 2 {
 		if r := <-done; r.status != http.StatusOK || r.faultCode() != "" {
 			t.Errorf("HTTP %d, fault %q; want both answered", r.status, r.faultCode())
 		}
 	}
+	if n := gauge(t, reg, "darbaza_requests_queued"); n != 0 {
+		t.Errorf("darbaza_requests_queued %v after both were served", n)
+	}
+}
+
+// gauge reads a gauge from reg.
+func gauge(tb testing.TB, reg *prometheus.Registry, name string) float64 {
+	tb.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	tb.Fatalf("no metric %s", name)
+	return 0
 }
 
 // slowSender opens a connection and sends a request's headers and the
