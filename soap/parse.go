@@ -53,6 +53,11 @@ var (
 // them, which would make our canonical form differ from every other XML-DSig
 // implementation's). Character references such as &#9; are untouched, as the
 // spec requires. raw itself is never modified.
+//
+// The tree is etree's over encoding/xml in strict mode (the parser of
+// record), or, for the documents SOAP clients send, the same tree built by
+// fastParse at a quarter of the cost (fastparse.go says what it takes and
+// how that is checked).
 func ParseXML(raw []byte, lim Limits) (*etree.Document, error) {
 	lim = lim.WithDefaults()
 	if int64(len(raw)) > lim.MaxBytes {
@@ -62,13 +67,25 @@ func ParseXML(raw []byte, lim Limits) (*etree.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	doc, ok := fastParse(string(norm), lim.MaxDepth+1)
+	if ok {
+		doc.ReadSettings = etree.ReadSettings{MaxDepth: lim.MaxDepth + 1}
+	} else if doc, err = slowParse(norm, lim); err != nil {
+		return nil, err
+	}
+	if doc.Root() == nil {
+		return nil, fault(CodeInvalidXML, ErrMalformed, "no root element")
+	}
+	return doc, nil
+}
+
+// slowParse is etree over encoding/xml: the parser of record, for what
+// fastParse leaves to it.
+func slowParse(norm []byte, lim Limits) (*etree.Document, error) {
 	doc := etree.NewDocument()
 	doc.ReadSettings = etree.ReadSettings{MaxDepth: lim.MaxDepth + 1}
 	if err := doc.ReadFromBytes(norm); err != nil {
 		return nil, fault(CodeInvalidXML, ErrMalformed, "%v", err)
-	}
-	if doc.Root() == nil {
-		return nil, fault(CodeInvalidXML, ErrMalformed, "no root element")
 	}
 	return doc, nil
 }
