@@ -89,7 +89,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "darbaza bench:", err)
 		return 1
 	}
-	if cfg.dir == "" {
+	if cfg.dir != "" {
+		if err := os.MkdirAll(cfg.dir, 0o755); err != nil {
+			fmt.Fprintln(stderr, "darbaza bench:", err)
+			return 1
+		}
+	} else {
 		tmp, err := os.MkdirTemp("", "darbaza-bench")
 		if err != nil {
 			fmt.Fprintln(stderr, "darbaza bench:", err)
