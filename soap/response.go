@@ -106,7 +106,7 @@ func newMessage() *Message {
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
 	// Escape CR and the like as character references, so that the
 	// canonical form a receiver computes after parsing equals ours.
-	doc.WriteSettings = etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true}
+	doc.WriteSettings = messageSettings
 	root := doc.CreateElement("SOAP-ENV:Envelope")
 	root.CreateAttr("xmlns:SOAP-ENV", NSEnvelope)
 	body := root.CreateElement("SOAP-ENV:Body")
@@ -131,10 +131,14 @@ func identifierElement(tag, objectType string, id ClientID, serviceCode, version
 	return el
 }
 
-// Bytes serializes the message, as etree's WriteToBytes does.
+// Bytes serializes the message, byte for byte as etree's WriteToBytes does.
 func (m *Message) Bytes() ([]byte, error) {
 	// A signed answer is 3-6 KiB: start there rather than grow from 64 bytes.
-	buf := bytes.NewBuffer(make([]byte, 0, 8<<10))
+	out, ok := appendMessage(make([]byte, 0, 8<<10), m.Doc)
+	if ok {
+		return out, nil
+	}
+	buf := bytes.NewBuffer(out)
 	if _, err := m.Doc.WriteTo(buf); err != nil {
 		return nil, err
 	}
