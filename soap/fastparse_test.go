@@ -178,6 +178,22 @@ func FuzzFastParse(f *testing.F) {
 		}
 		f.Add(raw)
 	}
+	for _, edge := range []string{
+		"\uFEFF<a/>",
+		"<a>\r\r\n\r</a>",
+		"<a b='&#60;&#x10FFFF;'/>",
+		"<a b=\"x\"c=\"y\"/>",
+		"<a/ >",
+		"<a>x]]y]>z</a>",
+		"<a b=\"]]>\"/>",
+		"<?pi data?><?xml version=\"1.0\"?><a/>",
+		"<a><!----></a>",
+		"<a><!-- - --></a>",
+		"<a>&#0065;</a>",
+		"<a/><b/>text",
+	} {
+		f.Add([]byte(edge))
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkFast(t, raw)
 	})
