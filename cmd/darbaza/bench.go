@@ -18,7 +18,7 @@ import (
 	"github.com/darbaza/darbaza/signing"
 )
 
-const benchUsage = `Usage: darbaza bench [--people N] [--duration D] [--callers 1,16,64] [--keys ecdsa-p256,rsa-2048] [--dir DIR]
+const benchUsage = `Usage: darbaza bench [--people N] [--duration D] [--callers 1,16,64] [--keys ecdsa-p256,rsa-2048] [--dir DIR [--reuse]]
 
 Measures the signed request path from outside, as a caller sees it:
 
@@ -53,6 +53,7 @@ type benchConfig struct {
 	callers  []int
 	keys     []string
 	dir      string // work folder; kept when given, else a temporary one
+	reuse    bool   // take dir's dataset and registry from an earlier run
 	overload bool
 	profile  string // folder for the server's CPU and allocation profiles; "" for none
 	self     string // the darbaza binary to run import and serve with
@@ -68,13 +69,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keys := fl.String("keys", signing.KeyECDSAP256+","+signing.KeyRSA2048, "key types to measure, comma-separated")
 	dir := fl.String("dir", "", "work folder (kept); default a temporary folder, removed afterwards")
 	overload := fl.Bool("overload", true, "add an open-loop run at twice the best sustained rate")
+	reuse := fl.Bool("reuse", false, "reuse the dataset and registry an earlier run left in --dir (no import is measured; --people is ignored)")
 	profile := fl.String("profile", "", "write the server's CPU and allocation profiles (pprof) of each key type into this folder")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	cfg := benchConfig{people: *people, duration: *duration, dir: *dir, overload: *overload, profile: *profile}
+	cfg := benchConfig{people: *people, duration: *duration, dir: *dir, reuse: *reuse, overload: *overload, profile: *profile}
 	var err error
-	if cfg.callers, err = parseInts(*callers); err != nil || fl.NArg() != 0 || cfg.people < 1 || cfg.duration <= 0 {
+	if cfg.callers, err = parseInts(*callers); err != nil || fl.NArg() != 0 || cfg.people < 1 || cfg.duration <= 0 || (cfg.reuse && cfg.dir == "") {
 		fl.Usage()
 		return 2
 	}
@@ -137,7 +139,7 @@ func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error
 		return err
 	}
 	var results []runResult
-	rss := map[string]int64{}
+	rss := map[string]memory{}
 	for _, kind := range cfg.keys {
 		res, peak, err := benchKind(ctx, cfg, ds, kind, stderr)
 		results = append(results, res...)
@@ -148,10 +150,16 @@ func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error
 		}
 	}
 	printTable(stdout, results)
-	fmt.Fprintf(stdout, "\nimport: %d lines (%d persons) in %.1fs: %.0f records/s; registry.db %d MB\n",
-		ds.lines, ds.persons, ds.importTime.Seconds(), float64(ds.lines)/ds.importTime.Seconds(), ds.dbSize>>20)
+	if cfg.reuse {
+		fmt.Fprintf(stdout, "\nimport: not measured (--reuse): %d lines (%d persons); registry.db %d MB\n", ds.lines, ds.persons, ds.dbSize>>20)
+	} else {
+		fmt.Fprintf(stdout, "\nimport: %d lines (%d persons) in %.1fs: %.0f records/s; registry.db %d MB\n",
+			ds.lines, ds.persons, ds.importTime.Seconds(), float64(ds.lines)/ds.importTime.Seconds(), ds.dbSize>>20)
+	}
 	for _, kind := range cfg.keys {
-		fmt.Fprintf(stdout, "server peak RSS (%s, dataset loaded): %d MB\n", kind, rss[kind]>>20)
+		m := rss[kind]
+		fmt.Fprintf(stdout, "server peak RSS (%s, dataset loaded): %d MB; at the end %d MB anonymous (heap, stacks) + %d MB file-backed (the mmapped registry, which the kernel may drop)\n",
+			kind, m.peak>>20, m.anon>>20, m.file>>20)
 	}
 	fmt.Fprintln(stdout, `
 req/s and latencies count answers (no fault); the errors column counts the
@@ -167,20 +175,20 @@ include the few /metrics scrapes), which do not move with the machine's load.`)
 }
 
 // benchKind measures one key type: a server of its own, the crypto cost,
-// the closed-loop runs and the overload run. It returns the server's peak
-// RSS.
-func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, stderr io.Writer) ([]runResult, int64, error) {
+// the closed-loop runs and the overload run. It returns the server's
+// memory after them.
+func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, stderr io.Writer) ([]runResult, memory, error) {
 	setup, err := prepareKind(cfg, ds, kind)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	crypto, err := cryptoCost(setup)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	srv, err := startBenchServer(ctx, cfg, setup, kind, stderr)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	var results []runResult
 	// budget sizes each run's pre-signed requests: the best rate so far,
@@ -210,9 +218,9 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, s
 			results = append(results, r)
 		}
 	}
-	peak, rssErr := srv.peakRSS()
+	mem, memErr := srv.memory()
 	stopErr := srv.stop()
-	return results, peak, errors.Join(runErr, rssErr, stopErr)
+	return results, mem, errors.Join(runErr, memErr, stopErr)
 }
 
 // runResult is one row of the table.

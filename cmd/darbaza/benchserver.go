@@ -40,8 +40,20 @@ type dataset struct {
 
 // prepareDataset writes the demo dataset with cfg.people persons and
 // imports it with 'darbaza import' in a process of its own.
+//
+// With cfg.reuse it takes the dataset and registry an earlier run left in
+// the work folder instead, and measures no import.
 func prepareDataset(ctx context.Context, cfg benchConfig, stderr io.Writer) (*dataset, error) {
 	src := benchPath(cfg, "dataset.jsonl")
+	if cfg.reuse {
+		ds := &dataset{registry: benchPath(cfg, "registry", registryFile)}
+		st, err := os.Stat(ds.registry)
+		if err != nil {
+			return nil, fmt.Errorf("--reuse: %w", err)
+		}
+		ds.dbSize = st.Size()
+		return ds, ds.scan(src)
+	}
 	f, err := os.Create(src)
 	if err != nil {
 		return nil, err
@@ -316,19 +328,45 @@ func (s *benchServer) cpu() (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
-// peakRSS is the server's peak resident set size (VmHWM).
-func (s *benchServer) peakRSS() (int64, error) {
+// memory is the server's resident memory as /proc/PID/status shows it.
+type memory struct {
+	peak int64 // VmHWM: the peak resident set, file-backed pages included
+	anon int64 // RssAnon now: heap, stacks; what the process itself holds
+	file int64 // RssFile now: mapped file pages, mostly the mmapped registry, which the kernel can drop
+}
+
+func (s *benchServer) memory() (memory, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, err
+		return memory{}, err
 	}
+	var m memory
+	found := 0
 	for line := range strings.SplitSeq(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		k, v, ok := strings.Cut(line, ":")
+		var to *int64
+		switch {
+		case !ok:
+		case k == "VmHWM":
+			to = &m.peak
+		case k == "RssAnon":
+			to = &m.anon
+		case k == "RssFile":
+			to = &m.file
+		}
+		if to != nil {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
+			if err != nil {
+				return memory{}, fmt.Errorf("/proc/PID/status %s: %w", k, err)
+			}
+			*to = kb << 10
+			found++
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc/PID/status")
+	if found != 3 {
+		return memory{}, errors.New("/proc/PID/status lacks VmHWM, RssAnon or RssFile")
+	}
+	return m, nil
 }
 
 // goCounters are the server's own allocation and GC counters, from the
