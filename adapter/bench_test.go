@@ -3,6 +3,8 @@ package adapter_test
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -10,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/darbaza/darbaza/adapter"
 )
 
 // BenchmarkPipeline measures one signed getPerson through the whole
@@ -61,4 +65,32 @@ func BenchmarkPipeline(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 		})
 	}
+}
+
+// BenchmarkBusyRefusal measures refusing a request for load
+// (Server.ServerProxy.Busy): the body read, the access-log record, the 503,
+// with the application log as darbaza serve writes it (JSON).
+func BenchmarkBusyRefusal(b *testing.B) {
+	g := newGate()
+	hs := newHarnessWith(b, gate(g, func(o *adapter.Options) {
+		o.MaxInFlight, o.MaxQueued = 1, 0
+		o.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}))
+	sample := readSample(b, "../testdata/requests/getPerson-found.xml")
+	done := make(chan struct{})
+	go func() { hs.send(hs.sign(sample, portal)); close(done) }()
+	<-g.entered // the only slot stays taken
+	req := hs.sign(bytes.Replace(sample, []byte("841f4b25"), []byte("941f4b25"), 1), portal)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(req))
+		r.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		rec := httptest.NewRecorder()
+		hs.handler.ServeHTTP(rec, r)
+		if rec.Code != http.StatusServiceUnavailable {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	close(g.open)
+	<-done
 }

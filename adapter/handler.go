@@ -481,11 +481,18 @@ func (h *Handler) fault(e *accesslog.Entry, env *soap.Envelope, err error) (*soa
 	e.Outcome = f.code
 	e.Reason = reason
 	lvl := slog.LevelInfo
-	if f.internal {
+	switch {
+	case f.internal:
 		lvl = slog.LevelError
+	case errors.Is(err, ErrBusy):
+		// Counted in the metrics and recorded in the access log; a line
+		// each would flood the log just when the server is busiest.
+		lvl = slog.LevelDebug
 	}
-	h.opt.Logger.Log(context.Background(), lvl, "request refused", "record", e.ID, "code", f.code,
-		"client", e.Client, "service", e.Service, "err", h.redact(err))
+	if ctx := context.Background(); h.opt.Logger.Enabled(ctx, lvl) {
+		h.opt.Logger.Log(ctx, lvl, "request refused", "record", e.ID, "code", f.code,
+			"client", e.Client, "service", e.Service, "err", h.redact(err))
+	}
 	return soap.NewFault(env, f.code, reason, e.ID), f.status
 }
 
