@@ -29,13 +29,13 @@ func TestBenchSmoke(t *testing.T) {
 	rows := map[string][]string{}
 	for line := range strings.SplitSeq(string(out), "\n") {
 		cells := strings.Split(line, "|")
-		if len(cells) != 17 || !strings.Contains(cells[1], "-") {
+		if len(cells) != 18 || !strings.Contains(cells[1], "-") {
 			continue
 		}
 		for i := range cells {
 			cells[i] = strings.TrimSpace(cells[i])
 		}
-		rows[cells[1]+" "+strings.Fields(cells[2])[0]] = cells[1:16]
+		rows[cells[1]+" "+strings.Fields(cells[2])[0]] = cells[1:17]
 	}
 	for _, kind := range []string{"ecdsa-p256", "rsa-2048"} {
 		for _, callers := range []string{"1", "4", "2x"} {
@@ -61,7 +61,7 @@ func TestBenchSmoke(t *testing.T) {
 					t.Errorf("%s %s: %s %q, want a measured time", kind, callers, col, row[i])
 				}
 			}
-			for i, col := range map[int]string{12: "server allocs/req", 13: "server KB/req"} {
+			for i, col := range map[int]string{12: "server allocs/req", 13: "server KB/req", 15: "log records/commit"} {
 				if v, err := strconv.ParseFloat(row[i], 64); err != nil || v <= 0 {
 					t.Errorf("%s %s: %s %q, want the server's own count", kind, callers, col, row[i])
 				}

@@ -374,10 +374,11 @@ func (s *benchServer) memory() (memory, error) {
 // machine's load.
 type goCounters struct {
 	mallocs, bytes, gcs float64
+	commits, records    float64 // access-log group commits and the records they wrote
 }
 
 func (a goCounters) sub(b goCounters) goCounters {
-	return goCounters{a.mallocs - b.mallocs, a.bytes - b.bytes, a.gcs - b.gcs}
+	return goCounters{a.mallocs - b.mallocs, a.bytes - b.bytes, a.gcs - b.gcs, a.commits - b.commits, a.records - b.records}
 }
 
 func (s *benchServer) counters() (goCounters, error) {
@@ -401,6 +402,10 @@ func (s *benchServer) counters() (goCounters, error) {
 			to = &c.bytes
 		case name == "go_gc_duration_seconds_count":
 			to = &c.gcs
+		case name == "darbaza_accesslog_commit_batch_records_count":
+			to = &c.commits
+		case name == "darbaza_accesslog_commit_batch_records_sum":
+			to = &c.records
 		}
 		if to != nil {
 			if *to, err = strconv.ParseFloat(value, 64); err != nil {
@@ -412,8 +417,8 @@ func (s *benchServer) counters() (goCounters, error) {
 	if err := sc.Err(); err != nil {
 		return goCounters{}, err
 	}
-	if found != 3 {
-		return goCounters{}, errors.New("/metrics lacks the Go collector's malloc, byte and GC counters")
+	if found != 5 {
+		return goCounters{}, errors.New("/metrics lacks the Go collector's malloc, byte and GC counters or the access log's commit batches")
 	}
 	return c, nil
 }
