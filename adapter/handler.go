@@ -187,9 +187,13 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, e *accesslog.E
 		defer p.done()
 		body = p
 	}
+	// Room for the body its Content-Length announces (+1: reading stops
+	// at io.EOF without growing), but no more than a large signed request
+	// takes: a slow sender must not reserve memory with a header alone.
+	const maxUpFront = 32 << 10
 	size := 512
 	if n := r.ContentLength; n > 0 && n <= h.opt.Limits.MaxBytes {
-		size = int(n) + 1 // +1: ReadAll stops at io.EOF without growing
+		size = int(min(n+1, maxUpFront))
 	}
 	raw, err := readAll(body, size)
 	e.RequestSHA256 = sha256.Sum256(raw)
