@@ -52,7 +52,7 @@ fuzz:
 ## access log's fsync test (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser systemd xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 ## deb: the Debian package, bin/darbaza_VERSION_ARCH.deb (cmd/darbaza/package)
