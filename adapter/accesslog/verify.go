@@ -44,6 +44,10 @@ type VerifyOptions struct {
 	// Sealed demands that a checkpoint covers the last record, as every
 	// archive file's does (see Log.Archive). Use it for archives.
 	Sealed bool
+	// Progress, if set, is called with each record's sequence number once
+	// the record has been checked, in order: a stored log's verification
+	// reports how far it got (the auditors' console shows it as a bar).
+	Progress func(seq uint64)
 }
 
 // verifier checks a chain segment item by item, in order.
@@ -163,7 +167,13 @@ func verifyStore(ctx context.Context, store logstore.Backend, opts VerifyOptions
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return v.record(&r)
+			if err := v.record(&r); err != nil {
+				return err
+			}
+			if opts.Progress != nil {
+				opts.Progress(r.Seq)
+			}
+			return nil
 		},
 		func(c Checkpoint) error { return v.checkpoint(&c) })
 	if err != nil {
