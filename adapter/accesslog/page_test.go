@@ -114,4 +114,3 @@ func TestVerifyReportsProgressForEveryRecord(t *testing.T) {
 type syncBuffer struct{ bytes.Buffer }
 
 func (*syncBuffer) Sync() error { return nil }
-
