@@ -58,6 +58,8 @@ type Config struct {
 	Limits    Limits    `yaml:"limits"`
 	HTTP      HTTP      `yaml:"http"`
 	AccessLog AccessLog `yaml:"access_log"`
+	// Console is the auditors' read-only web console (docs/console.md).
+	Console Console `yaml:"console"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
 	// may send unsigned requests: the security server already checked the
@@ -113,6 +115,47 @@ type AccessLog struct {
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
 }
 
+// Console configures the auditors' web console (docs/console.md): a
+// read-only view of the access log on its own HTTPS listener, for the
+// named auditors only. It is off while Auditors is empty.
+type Console struct {
+	// Listen is the console's address, never the SOAP port; loopback by
+	// default, so it is reached through an SSH tunnel or a local proxy.
+	Listen string `yaml:"listen"`
+	// Cert and Key are the console's HTTPS certificate chain and key
+	// (PEM). Required when there are auditors: sessions use Secure cookies
+	// and passwords never cross plain HTTP.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ClientCA lists PEM certificates accepted as issuers of auditors'
+	// client certificates; empty means the auditors' certificates
+	// themselves (self-signed ones).
+	ClientCA string `yaml:"client_ca"`
+	// SessionTTL is how long a session lasts without use.
+	SessionTTL Duration `yaml:"session_ttl"`
+	// SessionMax is how long a session lasts at most, used or not.
+	SessionMax Duration `yaml:"session_max"`
+	// MaxFailures is how many wrong passwords in a row lock an account.
+	MaxFailures int `yaml:"max_failures"`
+	// Lockout is how long a locked account stays locked.
+	Lockout Duration `yaml:"lockout"`
+	// Auditors are the people who may sign in.
+	Auditors []Auditor `yaml:"auditors"`
+}
+
+// Auditor is one console account. At least one of PasswordHash and
+// Certificate is required; either signs the auditor in.
+type Auditor struct {
+	// Name identifies the auditor in the console and in the access log
+	// (client "console/NAME"): 1-64 of a-z, 0-9, '.', '_' and '-'.
+	Name string `yaml:"name"`
+	// PasswordHash is an argon2id hash in PHC form, made with
+	// `darbaza console-password`.
+	PasswordHash string `yaml:"password_hash"`
+	// Certificate is a PEM file of the auditor's TLS client certificate.
+	Certificate string `yaml:"certificate"`
+}
+
 // Member is one caller.
 type Member struct {
 	// ID is the X-Road client identifier, INSTANCE/CLASS/CODE[/SUBSYSTEM].
@@ -151,6 +194,13 @@ func Default() Config {
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
 		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		Console: Console{
+			Listen:      "127.0.0.1:8443",
+			SessionTTL:  Duration(30 * time.Minute),
+			SessionMax:  Duration(8 * time.Hour),
+			MaxFailures: 5,
+			Lockout:     Duration(15 * time.Minute),
+		},
 	}
 }
 
@@ -196,6 +246,12 @@ func (c *Config) resolve(dir string) {
 	abs(&c.TLS.ClientCA)
 	abs(&c.Signing.Key)
 	abs(&c.Signing.Cert)
+	abs(&c.Console.Cert)
+	abs(&c.Console.Key)
+	abs(&c.Console.ClientCA)
+	for i := range c.Console.Auditors {
+		abs(&c.Console.Auditors[i].Certificate)
+	}
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -234,6 +290,8 @@ func (c *Config) Validate() error {
 		{"signing.response_ttl", c.Signing.ResponseTTL}, {"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
+		{"console.session_ttl", c.Console.SessionTTL}, {"console.session_max", c.Console.SessionMax},
+		{"console.lockout", c.Console.Lockout},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
@@ -252,6 +310,9 @@ func (c *Config) Validate() error {
 	case l.MaxInFlight < 1:
 		return bad("limits.max_in_flight", "must be at least 1")
 	}
+	if err := c.Console.validate(c.Listen); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, m := range c.Members {
 		key := fmt.Sprintf("members[%d]", i)
@@ -267,4 +328,54 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validate checks the console section; soapListen is the SOAP address,
+// which the console must not share.
+func (c *Console) validate(soapListen string) error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("%w: console.%s: %s", ErrInvalid, key, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case c.Listen == "":
+		return bad("listen", "must not be empty")
+	case c.Listen == soapListen:
+		return bad("listen", "%s is the SOAP listener; the console needs its own", c.Listen)
+	case c.MaxFailures < 1 || c.MaxFailures > 100:
+		return bad("max_failures", "%d is outside 1..100", c.MaxFailures)
+	case c.SessionTTL > c.SessionMax:
+		return bad("session_ttl", "is longer than console.session_max")
+	case (c.Cert == "") != (c.Key == ""):
+		return bad("cert", "cert and key go together")
+	case len(c.Auditors) > 0 && c.Cert == "":
+		return bad("cert", "the console serves HTTPS only: set console.cert and console.key")
+	}
+	seen := map[string]bool{}
+	for i, a := range c.Auditors {
+		key := fmt.Sprintf("auditors[%d]", i)
+		if !validAuditorName(a.Name) {
+			return bad(key+".name", "%q must be 1-64 of a-z, 0-9, '.', '_', '-'", a.Name)
+		}
+		if seen[a.Name] {
+			return bad(key+".name", "%s is listed twice", a.Name)
+		}
+		seen[a.Name] = true
+		if a.PasswordHash == "" && a.Certificate == "" {
+			return bad(key, "%s has neither password_hash nor certificate, so could never sign in", a.Name)
+		}
+	}
+	return nil
+}
+
+// validAuditorName reports whether name is 1-64 of a-z, 0-9, '.', '_', '-'.
+func validAuditorName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -37,6 +37,13 @@ func TestBadFilesNameTheKey(t *testing.T) {
 		{"negative timeout", "http:\n  read_timeout: -1s\n", "http.read_timeout"},
 		{"proxies need TLS", "trusted_proxies: [proxy.crt]\n", "trusted_proxies"},
 		{"tls cert without key", "tls:\n  cert: a.crt\n", "tls"},
+		{"console on the SOAP port", "listen: 127.0.0.1:9000\nconsole:\n  listen: 127.0.0.1:9000\n", "console.listen"},
+		{"console auditors need HTTPS", "console:\n  auditors:\n    - name: aida\n      password_hash: x\n", "console.cert"},
+		{"auditor with a bad name", "console:\n  cert: c.crt\n  key: c.key\n  auditors:\n    - name: Aida Bek\n      password_hash: x\n", "console.auditors[0].name"},
+		{"auditor listed twice", "console:\n  cert: c.crt\n  key: c.key\n  auditors:\n    - name: aida\n      password_hash: x\n    - name: aida\n      certificate: a.crt\n", "console.auditors[1].name"},
+		{"auditor without a way in", "console:\n  cert: c.crt\n  key: c.key\n  auditors:\n    - name: aida\n", "console.auditors[0]"},
+		{"console lockout not positive", "console:\n  lockout: 0s\n", "console.lockout"},
+		{"console failures out of range", "console:\n  max_failures: 0\n", "console.max_failures"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
