@@ -1,6 +1,7 @@
 package console
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -42,13 +43,16 @@ const (
 
 // HashPassword returns password's argon2id hash in the PHC string format
 // ("$argon2id$v=19$m=19456,t=2,p=1$SALT$HASH", unpadded standard base64),
-// with a fresh 16-byte salt read from random.
+// with a fresh 16-byte salt read from random (nil: crypto/rand.Reader).
 func HashPassword(password string, p Argon2Params, random io.Reader) (string, error) {
 	if len(password) < MinPasswordLen {
 		return "", fmt.Errorf("console: a password needs at least %d characters", MinPasswordLen)
 	}
 	if err := p.check(); err != nil {
 		return "", err
+	}
+	if random == nil {
+		random = rand.Reader
 	}
 	salt := make([]byte, saltLen)
 	if _, err := io.ReadFull(random, salt); err != nil {
