@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -96,6 +97,7 @@ func newHarness(tb testing.TB, opt ...options) *harness {
 	pool.AddCert(h.bakyt.Cert)
 	h.srv = httptest.NewUnstartedServer(h.console)
 	h.srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+	h.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // a browser's probing handshakes
 	h.srv.StartTLS()
 	tb.Cleanup(h.srv.Close)
 	return h
