@@ -64,6 +64,9 @@ func checkConfig(cfg config.Config, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "tls:             %s\n", cfg.TLS.Cert)
 	}
+	if err := checkConsole(cfg.Console, w); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "listen:          %s, data folder %s\n", cfg.Listen, cfg.DataDir)
 	return nil
 }

@@ -30,6 +30,8 @@ Commands:
   sign      sign an X-Road request file with a member's key (for integrators)
   send      sign a request, send it, verify the signed answer and print it
   audit     verify, list, export and archive the access log (for auditors)
+  console-password
+            hash an auditor's password for the web console (docs/console.md)
   backup    copy the registry, access log and keys, also while serving
   version   print the version
 
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"audit":   runAudit,
 		"backup":  runBackup,
 		"version": runVersion,
+
+		"console-password": runConsolePassword,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], stdout, stderr)

@@ -119,7 +119,8 @@ type server struct {
 	registry *registry.Registry
 	access   *accesslog.Log
 	http     *http.Server
-	admin    *http.Server // backups, on a Unix socket in the data folder
+	admin    *http.Server   // backups, on a Unix socket in the data folder
+	console  *consoleServer // the auditors' console; nil when no auditor is configured
 	stopping atomic.Bool
 	// onServing, if set, is told the URL once the server listens.
 	onServing func(url string)
@@ -167,6 +168,9 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		return nil, err
 	}
 	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.http.ErrorLog}
+	if s.console, err = newConsoleServer(cfg.Console, s.access, keys.cert, logger); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -372,6 +376,12 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		scheme = "https"
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
+	if s.console != nil {
+		if err := s.console.start(stdout, s.logger); err != nil {
+			_ = ln.Close()
+			return errors.Join(err, s.console.console.Close(), s.closeStores())
+		}
+	}
 	if adminLn, err := listenAdmin(s.data.AdminSocketPath()); err != nil {
 		s.logger.Warn("no admin socket: hot backups are off until a restart", "err", err)
 	} else {
@@ -393,6 +403,9 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		s.logger.Info("shutting down: draining requests")
 		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.HTTP.ShutdownTimeout))
 		err = errors.Join(s.http.Shutdown(sctx), s.admin.Shutdown(sctx))
+		if s.console != nil {
+			err = errors.Join(err, s.console.shutdown(sctx))
+		}
 		cancel()
 		<-served
 	}
@@ -400,6 +413,10 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		err = nil
 	}
 	_ = s.admin.Close()
+	if s.console != nil {
+		_ = s.console.http.Close()
+		_ = s.console.console.Close()
+	}
 	err = errors.Join(err, s.closeStores())
 	s.logger.Info("stopped", "clean", err == nil)
 	return err
