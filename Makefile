@@ -48,11 +48,11 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive, and strace for the
-## access log's fsync test (Debian + npm)
+## interop-deps: the real SOAP clients the interop tests drive, strace for the
+## access log's fsync test, and chromium for the console's browser test (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser systemd xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser systemd xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace chromium >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 ## deb: the Debian package, bin/darbaza_VERSION_ARCH.deb (cmd/darbaza/package)

@@ -115,6 +115,19 @@ http:
 access_log:
   checkpoint_interval: 1m  # how often a signed checkpoint of the chain is written
 
+# The auditors' web console (docs/console.md), off while no auditor is named.
+# To turn it on: darbaza keygen --out members --name console-tls, then
+# darbaza console-password --name NAME (reads the password on stdin), and:
+#   console:
+#     listen: 127.0.0.1:8443   # its own HTTPS address, never the SOAP port
+#     cert: members/console-tls.crt
+#     key: members/console-tls.key
+#     auditors:
+#       - name: NAME
+#         password_hash: "..."          # what console-password printed
+#       - name: OTHER
+#         certificate: auditors/other.crt  # or sign in with a TLS client certificate
+
 # TLS client certificates (PEM) of Tunduk security servers that may send
 # unsigned requests; they need tls.cert and tls.key. Access rights still apply.
 trusted_proxies: []
