@@ -163,7 +163,7 @@ func lineChart(id, title, other string, h *hourly) template.HTML {
 	}
 	const (
 		width, height          = 900, 260
-		left, right, top, base = 56, 16, 28, 40
+		left, right, top, base = 56, 44, 28, 40
 	)
 	peak := 1
 	for _, s := range all {
