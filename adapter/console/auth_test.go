@@ -216,8 +216,7 @@ func (failingLog) Append(context.Context, accesslog.Entry) (accesslog.Record, er
 }
 
 func TestAnActionTheLogCannotRecordIsRefused(t *testing.T) {
-	var h *harness
-	h = newHarness(t, func(o *console.Options) { o.Log = failingLog{o.Log.(*accesslog.Log)} })
+	h := newHarness(t, func(o *console.Options) { o.Log = failingLog{o.Log.(*accesslog.Log)} })
 	c := h.newClient(t)
 	if status, _ := c.login("aida", aidaPassword); status != http.StatusServiceUnavailable {
 		t.Fatalf("sign-in that cannot be recorded: %d, want 503", status)

@@ -19,7 +19,7 @@ hash for an auditor's console.auditors[].password_hash (docs/console.md). With
 --name, prints the whole config entry. The password is never echoed back or
 stored. To type it without echo in a shell:
 
-  read -rs P && printf '%%s\n' "$P" | darbaza console-password --name aida; unset P
+  read -rs P && printf '%s\n' "$P" | darbaza console-password --name aida; unset P
 
 Flags:
 `
@@ -32,7 +32,7 @@ func runConsolePassword(_ context.Context, args []string, stdout, stderr io.Writ
 func consolePassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("console-password", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprintf(stderr, consolePasswordUsage); fl.PrintDefaults() }
+	fl.Usage = func() { io.WriteString(stderr, consolePasswordUsage); fl.PrintDefaults() }
 	name := fl.String("name", "", "the auditor's name: print a config entry, not only the hash")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
