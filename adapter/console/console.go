@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,10 +238,16 @@ func switchLang(w http.ResponseWriter, r *http.Request) bool {
 	setCookie(w, langCookie, l, 365*24*3600)
 	q := r.URL.Query()
 	q.Del("lang")
-	u := r.URL.Path
+	u := localPath(r.URL.Path)
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return true
+}
+
+// localPath is p as a path on this server: cleaned, with one leading
+// slash, so that "//host" cannot make a redirect leave the console.
+func localPath(p string) string {
+	return "/" + strings.TrimLeft(path.Clean("/"+p), "/")
 }

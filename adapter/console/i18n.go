@@ -326,7 +326,7 @@ func langLinks(r *http.Request, current string) []langLink {
 			q[k] = v
 		}
 		q.Set("lang", l.code)
-		out = append(out, langLink{Code: l.code, Name: l.name, URL: r.URL.Path + "?" + q.Encode(), Current: l.code == current})
+		out = append(out, langLink{Code: l.code, Name: l.name, URL: localPath(r.URL.Path) + "?" + q.Encode(), Current: l.code == current})
 	}
 	return out
 }
