@@ -155,6 +155,21 @@ func TestMissingCertificateIsRefused(t *testing.T) {
 	}
 }
 
+func TestCertificateOfNoAuditorIsRefused(t *testing.T) {
+	h := newHarness(t)
+	c := h.newClient(t, h.stranger)
+	if status, _, _ := c.post("/login/certificate", url.Values{"csrf": {c.csrf("/login")}}); status != http.StatusUnauthorized {
+		t.Fatalf("sign-in with a trusted certificate of no auditor: %d, want 401", status)
+	}
+	if status, _, _ := c.get("/"); status != http.StatusSeeOther {
+		t.Fatalf("a refused certificate made a session: %d", status)
+	}
+	recs := h.consoleRecords(t)
+	if len(recs) != 1 || recs[0].Client != "console/unknown" || recs[0].SignerCert != accesslog.CertFingerprint(h.stranger.Cert) {
+		t.Fatalf("recorded %+v", recs)
+	}
+}
+
 func TestPostWithoutTheCSRFTokenIsRefused(t *testing.T) {
 	h := newHarness(t)
 	c := h.newClient(t)

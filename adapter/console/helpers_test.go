@@ -39,9 +39,12 @@ type harness struct {
 	log     *accesslog.Log
 	adapter testkeys.Pair
 	bakyt   testkeys.Pair // bakyt's client certificate
-	clock   *testclock.Clock
-	console *console.Console
-	srv     *httptest.Server
+	// stranger's certificate verifies (the server trusts its issuer, as
+	// with console.client_ca) but belongs to no auditor.
+	stranger testkeys.Pair
+	clock    *testclock.Clock
+	console  *console.Console
+	srv      *httptest.Server
 }
 
 // options tunes a harness's console before it starts.
@@ -53,9 +56,10 @@ type options func(*console.Options)
 func newHarness(tb testing.TB, opt ...options) *harness {
 	tb.Helper()
 	h := &harness{
-		adapter: testkeys.EC(tb, "darbaza test adapter"),
-		bakyt:   testkeys.EC(tb, "auditor bakyt"),
-		clock:   testclock.New(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)),
+		adapter:  testkeys.EC(tb, "darbaza test adapter"),
+		bakyt:    testkeys.EC(tb, "auditor bakyt"),
+		stranger: testkeys.EC(tb, "not an auditor"),
+		clock:    testclock.New(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)),
 	}
 	var err error
 	h.log, err = accesslog.Open(accesslog.Options{
@@ -95,6 +99,7 @@ func newHarness(tb testing.TB, opt ...options) *harness {
 	tb.Cleanup(func() { h.console.Close() })
 	pool := x509.NewCertPool()
 	pool.AddCert(h.bakyt.Cert)
+	pool.AddCert(h.stranger.Cert)
 	h.srv = httptest.NewUnstartedServer(h.console)
 	h.srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
 	h.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // a browser's probing handshakes
