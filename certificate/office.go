@@ -86,10 +86,10 @@ type Office struct {
 // IssueAddressCertificate issues an address certificate for pin under the
 // write contract (docs/protocol.md "Writes"): in one registry transaction
 // it reads the facts, draws the number, makes the three forms, stores the
-// document naming record (the id of the access-log record of the request)
-// and calls seal with the result before the transaction commits. Errors
+// document naming record() (the id of the access-log record that seal
+// makes, read in each run of the transaction) and calls seal with the result before the transaction commits. Errors
 // are those of [registry.Registry.IssueAddressCertificate], or seal's.
-func (o *Office) IssueAddressCertificate(ctx context.Context, pin, record string, seal func(Issued) error) (Issued, error) {
+func (o *Office) IssueAddressCertificate(ctx context.Context, pin string, record func() string, seal func(Issued) error) (Issued, error) {
 	var out Issued
 	_, err := o.Registry.IssueAddressCertificate(ctx, pin,
 		func(f registry.AddressFacts) (registry.Document, error) {
@@ -102,7 +102,7 @@ func (o *Office) IssueAddressCertificate(ctx context.Context, pin, record string
 			return registry.Document{
 				Number: f.Number, Kind: registry.DocumentAddressCertificate, PIN: f.Person.PIN,
 				Issued: f.Issued, Expires: f.Expires, Content: forms.XML, Digest: registry.DigestOf(forms.XML),
-				Record: record,
+				Record: record(),
 			}, nil
 		},
 		func(d registry.Document) error {
