@@ -19,10 +19,10 @@ var demoMembers = []struct {
 	name, id string
 	services []string
 }{
-	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory"}},
-	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents"}},
-	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration"}},
-	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson"}},
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory", "issueAddressCertificate", "verifyDocument"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument"}},
 }
 
 // prepareDemo makes dir a complete demo setup unless it already is one, and
