@@ -45,11 +45,12 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive, and strace for the
-## access log's fsync test (Debian + npm)
+## interop-deps: the real SOAP clients the interop tests drive, strace for the
+## access log's fsync test, and poppler-utils (pdfsig, pdftotext, pdftoppm) and
+## zbar-tools (zbarimg) for the address certificate's PDF and QR tests (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace poppler-utils zbar-tools >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 clean:
