@@ -325,3 +325,26 @@ func (g *Registry) Document(ctx context.Context, number string) (Document, error
 	})
 	return d, err
 }
+
+// RevokeDocument withdraws document number from at on: a check at or
+// after at answers [DocumentRevoked]. Revoking a revoked document keeps
+// the first time. It fails with [ErrInvalidID] for a malformed number and
+// [ErrNotFound] for one never issued.
+func (g *Registry) RevokeDocument(ctx context.Context, number string, at time.Time) (Document, error) {
+	if err := ValidDocumentNumber(number); err != nil {
+		return Document{}, err
+	}
+	var d Document
+	err := g.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if d, err = tx.Document(number); err != nil {
+			return err
+		}
+		if d.Revoked.IsZero() {
+			d.Revoked = at
+			_, err = tx.PutDocument(d)
+		}
+		return err
+	})
+	return d, err
+}

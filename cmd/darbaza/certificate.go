@@ -45,6 +45,7 @@ const certificateUsage = `Usage:
   darbaza certificate issue --url URL --key KEY --cert CERT --server-cert SERVER_CERT --out DIR FILE
   darbaza certificate verify [--cert SIGNER_CERT] FILE.xml
   darbaza certificate render --config CONFIG --out DIR NUMBER|FILE.xml
+  darbaza certificate revoke --config CONFIG NUMBER
 
 Address certificates (README.md "Address certificates", docs/documents.md).
 
@@ -66,6 +67,8 @@ render  for operators: renders the signed PDF and the QR code of an issued
         stopped: the store is opened read-only) or from its XML file, with
         the document-signing key the config names; the XML must verify
         against that key's certificate.
+revoke  for operators: withdraws an issued certificate (the server must be
+        stopped); verifyDocument answers DocumentRevoked from then on.
 
 Flags:
 `
@@ -74,6 +77,7 @@ Flags:
 func runCertificate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	verbs := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
 		"issue": runCertificateIssue, "verify": runCertificateVerify, "render": runCertificateRender,
+		"revoke": runCertificateRevoke,
 	}
 	if len(args) == 0 || verbs[args[0]] == nil {
 		fmt.Fprint(stderr, certificateUsage)
@@ -289,4 +293,34 @@ func storedDocument(ctx context.Context, data dataDir, number string) ([]byte, e
 		return nil, fmt.Errorf("no document %s in %s", number, data.RegistryPath())
 	}
 	return d.Content, err
+}
+
+func runCertificateRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := certificateFlags("revoke", stderr)
+	configPath := fl.String("config", "darbaza.yaml", "the server's config file")
+	if err := fl.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if fl.NArg() != 1 {
+		fl.Usage()
+		return 2
+	}
+	fail := func(code int, err error) int { fmt.Fprintln(stderr, "darbaza certificate revoke:", err); return code }
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		return fail(2, err)
+	}
+	data := dataDir(cfg.DataDir)
+	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
+	if err != nil {
+		return fail(1, fmt.Errorf("%w (is the server running?)", err))
+	}
+	reg := registry.New(file, registry.Options{})
+	defer reg.Close()
+	d, err := reg.RevokeDocument(ctx, fl.Arg(0), time.Now())
+	if err != nil {
+		return fail(1, err)
+	}
+	fmt.Fprintf(stdout, "certificate %s revoked as of %s\n", d.Number, certificate.ShowTime(d.Revoked))
+	return 0
 }

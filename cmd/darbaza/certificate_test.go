@@ -69,4 +69,29 @@ func TestCertificateIssueVerifyAndRender(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Errorf("rendered PDF: %v", err)
 	}
+
+	code, stdout, stderr = darbaza(t, "certificate", "revoke", "--config", filepath.Join(s.Dir, "darbaza.yaml"), number)
+	if code != 0 || !strings.Contains(stdout, "revoked") {
+		t.Errorf("certificate revoke: exit %d\n%s%s", code, stdout, stderr)
+	}
+	s2 := startServerAt(t, s.Dir)
+	if code, stdout, _ := darbaza(t, "send", "--url", s2.URL, "--key", key, "--cert", cert, "--server-cert", s2.adapterCert(),
+		writeRequest(t, number)); code != 0 || !strings.Contains(stdout, "<code>DocumentRevoked</code>") {
+		t.Errorf("verifyDocument of a revoked certificate: exit %d\n%s", code, stdout)
+	}
+}
+
+// writeRequest writes a verifyDocument request for number.
+func writeRequest(t *testing.T, number string) string {
+	t.Helper()
+	raw, err := os.ReadFile("../../testdata/requests/verifyDocument-found.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "verify.xml")
+	raw = bytes.Replace(raw, []byte("16958753735"), []byte(number), 1)
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -266,8 +266,17 @@ func testDocumentUnknown(t *testing.T, s registry.Store) {
 
 func testDocumentRevoked(t *testing.T, s registry.Store) {
 	d := certificateOf("24299971206", Now)
-	d.Revoked = Now.Add(time.Hour)
 	update(t, s, func(tx registry.Tx) error { _, err := tx.PutDocument(d); return err })
+	reg := issuer(s, func() time.Time { return Now }, "")
+	if _, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(2*time.Hour)); err != nil || !got.Revoked.Equal(Now.Add(time.Hour)) {
+		t.Errorf("revoked again: %v, %v; want the first time kept", got.Revoked, err)
+	}
+	if _, err := reg.RevokeDocument(context.Background(), "31415926535", Now); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("revoking a number never issued: %v", err)
+	}
 	for at, want := range map[time.Time]registry.DocumentStatus{
 		Now:                          registry.DocumentValid,
 		Now.Add(time.Hour):           registry.DocumentRevoked,
