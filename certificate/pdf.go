@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/digitorus/pdf"
@@ -79,8 +80,8 @@ func renderPDF(c Certificate, qr []byte) ([]byte, error) {
 
 	line("B", 11, "C", stateName.ky+"     "+stateName.ru)
 	gap(3)
-	line("B", 12, "C", upper(title.ky))
-	line("B", 11, "C", upper(title.ru))
+	line("B", 12, "C", strings.ToUpper(title.ky))
+	line("B", 11, "C", strings.ToUpper(title.ru))
 	gap(4)
 	field(labelApplicant, c.FullName())
 	field(labelPIN, c.PIN)
@@ -119,10 +120,6 @@ func renderPDF(c Certificate, qr []byte) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
-
-// upper is strings.ToUpper; Kyrgyz letters ң, ө, ү have upper cases in
-// Unicode, so it serves both languages.
-func upper(s string) string { return string(bytes.ToUpper([]byte(s))) }
 
 // signPDF signs doc in the PDF itself (an approval signature in an
 // incremental update: ISO 32000-1 §12.8, CMS detached, SHA-256) with key
