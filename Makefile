@@ -4,6 +4,18 @@ BIN         := bin/darbaza
 VERSION     := $(shell cat VERSION)
 COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+# Debian packages the tests drive (interop-deps installs them), one a line.
+DEB_PACKAGES := \
+	adduser \
+	libxml2-utils \
+	poppler-utils \
+	python3-xmlsec \
+	python3-zeep \
+	strace \
+	systemd \
+	xmlsec1 \
+	zbar-tools
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
@@ -48,11 +60,12 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive, and strace for the
-## access log's fsync test (Debian + npm)
+## interop-deps: the real SOAP clients the interop tests drive, strace for the
+## access log's fsync test, and poppler-utils (pdfsig, pdftotext, pdftoppm) and
+## zbar-tools (zbarimg) for the address certificate's PDF and QR tests (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser systemd xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 ## deb: the Debian package, bin/darbaza_VERSION_ARCH.deb (cmd/darbaza/package)

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -271,7 +272,13 @@ func loadTrust(members []config.Member, known func(code string) bool) (*signing.
 func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[string]bool, metrics prometheus.Registerer) (http.Handler, error) {
 	cfg := s.cfg
 	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
-	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+	office, err := newOffice(cfg, s.registry, keys.signer, keys.cert)
+	if err != nil {
+		return nil, err
+	}
+	limit := adapter.NewLookupLimiter(cfg.Documents.MaxFailedLookups, time.Duration(cfg.Documents.FailedLookupWindow))
+	catalog := adapter.NewCatalog(slices.Concat(adapter.RegistryServices(s.registry, s.access, time.Now),
+		adapter.DocumentServices(office, limit, time.Now))...)
 	trust, rights, err := loadTrust(cfg.Members, catalog.Known)
 	if err != nil {
 		return nil, err
