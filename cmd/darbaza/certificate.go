@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/adapter"
-	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/adapter/certificate"
+	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/signing"
