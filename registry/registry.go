@@ -14,6 +14,10 @@ type Options struct {
 	// checks, for dates that may not be in the future and for which stays
 	// are current. Nil means time.Now.
 	Now func() time.Time
+	// Applications are the settings of the application rules (the
+	// confirmation period, the holiday calendar); the zero value is
+	// DefaultConfirmWithin and weekends without holidays.
+	Applications ApplicationRules
 }
 
 // Registry is the population register as its callers see it: lookups and
@@ -22,12 +26,13 @@ type Options struct {
 type Registry struct {
 	store Store
 	now   func() time.Time
+	rules ApplicationRules
 }
 
 // New returns the registry kept in store. The registry owns store from now
 // on: [Registry.Close] closes it.
 func New(store Store, opts Options) *Registry {
-	r := &Registry{store: store, now: opts.Now}
+	r := &Registry{store: store, now: opts.Now, rules: opts.Applications}
 	if r.now == nil {
 		r.now = time.Now
 	}

@@ -8,7 +8,7 @@
 // The format below is frozen: a change needs a new schema or format
 // version and code that still reads the old one.
 //
-// The file has six top-level buckets, named by the bucket* constants:
+// The file has seven top-level buckets, named by the bucket* constants:
 //
 //	meta                       "schema" -> "1" (the schema version, ASCII)
 //	persons                    PIN -> record
@@ -16,9 +16,12 @@
 //	registrations              registration ID -> record
 //	registrations_by_pin       PIN + registration ID -> empty
 //	registrations_by_dwelling  dwelling ID + 0x00 + registration ID -> empty
+//	applications               application number -> record (added by a writable Open
+//	                           to a file that lacks it; read as empty when absent)
 //
 // A record is one format byte, 0x01, followed by the JSON encoding of
-// [registry.Person], [registry.Dwelling] or [registry.Registration] under
+// [registry.Person], [registry.Dwelling], [registry.Registration] or
+// [registry.Application] under
 // their struct tags. A record with another format byte, or that does not
 // decode, is reported as [registry.ErrCorrupt]; so is a file whose schema
 // is not "1" or that lacks a bucket. The two index buckets hold one empty
