@@ -55,7 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) registry.Store) {
 		{"rules: a new residence ends the stored one", testNewResidence},
 		{"rules: two registrations racing for the last place cannot both pass", testLastPlace},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, applicationTests...) {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
 	}
 }
