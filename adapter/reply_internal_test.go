@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -87,7 +88,15 @@ func TestAReplyDeclaresItsElementsOptionalAfterTheResult(t *testing.T) {
 
 func TestOutcomeCodesAndTexts(t *testing.T) {
 	// The codes are wire contract: integrators match on these strings.
-	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor"}
+	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor",
+		// The registration applications (application.go).
+		"DwellingFull", "SeveralOwners", "ConsularRegister", "OwnerOnlyUser", "CitizenshipRenounced",
+		"FaceIdNotMatched", "NoEligibleIdCard", "StayTooLong", "StayPeriodInvalid", "ParentPinsMissing",
+		"ParentPinsMismatch", "NotDwellingOwner", "ApplicantRoleMismatch", "RegistrationConflict",
+		"ConsentNotGiven", "PurposeMismatch", "NotEntitled", "RegistrationEnded", "RegistrationNotFound",
+		"InvalidGround", "ApplicationNotFound", "ApplicationNumberReused", "InvalidApplicationNumber",
+		"InvalidApplication", "InvalidRegistrationId", "ApplicationNotAwaitingConfirmation",
+		"ApplicationLapsed", "NotTheApplicant"}
 	if len(outcomeTexts) != len(want) {
 		t.Errorf("%d refusal codes, want %d", len(outcomeTexts), len(want))
 	}
@@ -167,5 +176,30 @@ func TestARefusalFromAServiceWithoutResultIsAnError(t *testing.T) {
 	_, err := s.handle(context.Background(), testCall(t, nil, `<plain xmlns="urn:r"/>`))
 	if match(err).code != soap.CodeInternalError {
 		t.Errorf("err %v, want an internal error", err)
+	}
+}
+
+func TestEveryRefusalReasonHasItsOwnOutcome(t *testing.T) {
+	if len(refusalOutcomes) != len(registry.RefusalReasons) {
+		t.Errorf("%d reasons mapped, the registry has %d", len(refusalOutcomes), len(registry.RefusalReasons))
+	}
+	for _, reason := range registry.RefusalReasons {
+		if _, ok := refusalOutcomes[reason]; !ok {
+			t.Errorf("refusal reason %s has no outcome code", reason)
+		}
+	}
+	seen := map[string]registry.RefusalReason{}
+	for reason, code := range refusalOutcomes {
+		if o, ok := outcomeOf(code); !ok || o.ky == "" || o.ru == "" {
+			t.Errorf("%s: code %s has no texts", reason, code)
+		}
+		if other, dup := seen[code]; dup {
+			t.Errorf("%s and %s share the code %s", reason, other, code)
+		}
+		seen[code] = reason
+	}
+	a := registry.Application{Number: "AP-1", Decision: registry.DecisionRefused, Refusal: "no_such_reason"}
+	if _, err := answerOfApplication(a); err == nil || match(err).code != soap.CodeInternalError {
+		t.Errorf("an unknown refusal reason: %v, want an internal error", err)
 	}
 }

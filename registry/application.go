@@ -100,6 +100,16 @@ const (
 	RefuseInvalidGround       RefusalReason = "invalid_ground"         // a deregistration ground not in [DeregistrationGrounds]
 )
 
+// RefusalReasons lists every refusal reason, in the order above.
+var RefusalReasons = []RefusalReason{
+	RefuseDwellingFull, RefuseSeveralOwners, RefuseConsularRegister, RefuseOwnerOnlyUser,
+	RefuseCitizenshipRenounce, RefuseFaceIDNotMatched, RefuseNoEligibleIDCard, RefuseStayTooLong,
+	RefuseStayPeriod, RefuseParentsMissing, RefuseParentsMismatch, RefuseNotOwner, RefuseRoleMismatch,
+	RefusePersonNotFound, RefuseDwellingNotFound, RefuseConflict, RefuseConsentNotGiven,
+	RefusePurposeMismatch, RefuseNotEntitled, RefuseRegistrationEnded, RefuseRegistrationUnknown,
+	RefuseInvalidGround,
+}
+
 // DeregistrationGround is why a registration is ended on request. Seed 000
 // is silent on deregistration; the grounds are modelled on the Kazakh
 // regulation (seed 003, annex 4 §4), plus the person's or owner's own

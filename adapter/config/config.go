@@ -1,7 +1,8 @@
 // Package config reads Darbaza's single YAML configuration file into a
 // Config over Default. Decoding is strict: an unknown key, a value of the
 // wrong type, a bad duration, an X-Road identifier that does not parse, a
-// limit outside its range or a member listed twice or with no services is
+// limit outside its range, a holiday that is no date, or a member listed
+// twice or with no services is
 // an error wrapping ErrInvalid that names the key. Relative paths are
 // resolved against the file's folder. The files a Config names
 // (certificates, keys) are not read here: the server reads them at start
@@ -15,10 +16,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -58,6 +61,9 @@ type Config struct {
 	Limits    Limits    `yaml:"limits"`
 	HTTP      HTTP      `yaml:"http"`
 	AccessLog AccessLog `yaml:"access_log"`
+	// Registration configures the registration applications filed through
+	// the portal (submitRegistration, confirmRegistration, deregister).
+	Registration Registration `yaml:"registration"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
 	// may send unsigned requests: the security server already checked the
@@ -126,6 +132,19 @@ type Member struct {
 	LegacySHA1 bool `yaml:"legacy_sha1"`
 }
 
+// Registration configures the application rules (docs/domain.md,
+// "Registration through the portal").
+type Registration struct {
+	// ConfirmWithin is how long an application awaits its applicant's
+	// confirmation (seed 000 §7) before it lapses. Default 72h.
+	ConfirmWithin Duration `yaml:"confirm_within"`
+	// Holidays are the public holidays on which no refusal notice falls due
+	// (seed 001 §29): MM-DD for every year, YYYY-MM-DD for one day (the
+	// moving feasts Orozo Ait and Kurman Ait). A list given replaces the
+	// default, Kyrgyzstan's fixed holidays (registry.DefaultHolidays).
+	Holidays []string `yaml:"holidays"`
+}
+
 // Default is the configuration an empty file yields.
 func Default() Config {
 	return Config{
@@ -151,6 +170,10 @@ func Default() Config {
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
 		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		Registration: Registration{
+			ConfirmWithin: Duration(registry.DefaultConfirmWithin),
+			Holidays:      slices.Clone(registry.DefaultHolidays),
+		},
 	}
 }
 
@@ -234,6 +257,7 @@ func (c *Config) Validate() error {
 		{"signing.response_ttl", c.Signing.ResponseTTL}, {"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
+		{"registration.confirm_within", c.Registration.ConfirmWithin},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
@@ -251,6 +275,9 @@ func (c *Config) Validate() error {
 		return bad("limits.max_references", "%d is outside 3..64", l.MaxReferences)
 	case l.MaxInFlight < 1:
 		return bad("limits.max_in_flight", "must be at least 1")
+	}
+	if _, err := registry.NewCalendar(c.Registration.Holidays); err != nil {
+		return bad("registration.holidays", "%v", err)
 	}
 	seen := map[string]bool{}
 	for i, m := range c.Members {
