@@ -86,7 +86,8 @@ func (c Calendar) nextWorkingDay(d Date) Date {
 // first working day of the next week, by the end of that day (24:00 GMT+6).
 //
 // The source does not say what the 24 hours count from, nor what happens on
-// a day off. Our design (docs/domain.md): they count from receipt, and an
+// a day off. Our design (docs/domain.md, "Registration through the
+// portal"): they count from receipt, and an
 // application received on a day off is treated as received after the
 // week's last working day, so it too gets its notice by the end of the
 // next working day.
