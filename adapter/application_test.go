@@ -398,3 +398,29 @@ func TestARetriedApplicationIsAnsweredAgainWithoutASecondSeal(t *testing.T) {
 		t.Errorf("the retry changed the application: %v %v", a.Records, err)
 	}
 }
+
+func TestTheWSDLTitlesTheApplicationServicesInThreeLanguages(t *testing.T) {
+	hs := newHarness(t)
+	rec := httptest.NewRecorder()
+	hs.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/?wsdl", nil))
+	doc, err := soap.ParseXML(rec.Body.Bytes(), soap.Limits{MaxBytes: 4 << 20, MaxElements: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"submitRegistration", "confirmRegistration", "deregister", "getApplicationStatus"} {
+		op := doc.FindElement(fmt.Sprintf("//binding/operation[@name='%s']", code))
+		if op == nil {
+			t.Fatalf("%s: no binding operation", code)
+		}
+		langs := map[string]string{}
+		for _, title := range op.SelectElements("title") {
+			langs[title.SelectAttrValue("xml:lang", "")] = title.Text()
+		}
+		if len(langs) != 3 || langs["en"] == "" || langs["ky"] == "" || langs["ru"] == "" {
+			t.Errorf("%s: titles %v, want en, ky and ru", code, langs)
+		}
+	}
+	if op := doc.FindElement("//binding/operation[@name='getPerson']"); op == nil || len(op.SelectElements("title")) != 1 {
+		t.Error("getPerson: want its one English title unchanged")
+	}
+}
