@@ -280,6 +280,7 @@ func TestTwoConfirmationsRacingForTheLastPlaceRegisterOnce(t *testing.T) {
 // faulty log and signer (write_test.go).
 type appHarness struct {
 	*harness
+	clock  atomic.Int64 // the registry's clock: testNow plus this many seconds
 	store  *faultyStore
 	reg    *registry.Registry
 	log    *faultyLog
@@ -293,7 +294,9 @@ func newAppHarness(t *testing.T) *appHarness {
 		t.Fatal(err)
 	}
 	ah := &appHarness{store: &faultyStore{Store: file}}
-	ah.reg = registry.New(ah.store, registry.Options{Now: func() time.Time { return testNow }})
+	ah.reg = registry.New(ah.store, registry.Options{Now: func() time.Time {
+		return testNow.Add(time.Duration(ah.clock.Load()) * time.Second)
+	}})
 	t.Cleanup(func() { ah.reg.Close() })
 	importDemo(t, ah.reg)
 	ah.harness = newHarnessWith(t, func(o *adapter.Options) {
@@ -422,5 +425,20 @@ func TestTheWSDLTitlesTheApplicationServicesInThreeLanguages(t *testing.T) {
 	}
 	if op := doc.FindElement("//binding/operation[@name='getPerson']"); op == nil || len(op.SelectElements("title")) != 1 {
 		t.Error("getPerson: want its one English title unchanged")
+	}
+}
+
+func TestAnApplicationLapsesWhenItsApplicantDoesNotConfirmInTime(t *testing.T) {
+	ah := newAppHarness(t)
+	r := ah.call(portal, "submitRegistration", submitFields("AP-L-1", demo.PINFamilyOwner, "other_adult", "residence", demo.DwellingFamilyHouse, demo.PINFamilySpouse, "")...)
+	expect(t, "filed", r, "OK", "in_processing", "")
+	ah.clock.Store(int64(registry.DefaultConfirmWithin / time.Second))
+	expect(t, "status after the period", ah.statusOf("AP-L-1"), "OK", "processed", "lapsed")
+	r = ah.call(portal, "confirmRegistration", confirmFields("AP-L-1", demo.PINFamilySpouse, "residence")...)
+	if r.code() != adapter.OutcomeApplicationLapsed || r.doc.FindElement("//application") != nil {
+		t.Errorf("a late confirmation: %s, want ApplicationLapsed alone\n%s", r.code(), r.raw)
+	}
+	if view, _ := ah.reg.Registrations(context.Background(), demo.PINFamilySpouse); view.Residence == nil || view.Residence.DwellingID != demo.DwellingFamilyFlat {
+		t.Errorf("the lapsed application changed the registration: %+v", view.Residence)
 	}
 }
