@@ -448,3 +448,23 @@ func TestACalendarRefusesMalformedHolidays(t *testing.T) {
 		}
 	}
 }
+
+func TestAnImportLineCarriesAPersonsParents(t *testing.T) {
+	line := func(parents string) []byte {
+		return []byte(`{"kind":"person","pin":"22106201600019","surname":"Азамат уулу","given_name":"Бекзат","birth_date":"2016-06-21","sex":"male","citizenship":"citizen","parents":` + parents + `}`)
+	}
+	rec, err := registry.ParseLine(line(`["21505198500123","10302198700456"]`), testNow)
+	if err != nil || len(rec.Person.Parents) != 2 || rec.Person.Parents[1] != "10302198700456" {
+		t.Fatalf("parents %v, %v", rec.Person.Parents, err)
+	}
+	for name, parents := range map[string]string{
+		"three parents":      `["21505198500123","10302198700456","21111199000789"]`,
+		"the person himself": `["22106201600019"]`,
+		"one parent twice":   `["21505198500123","21505198500123"]`,
+		"a malformed PIN":    `["2150519850012"]`,
+	} {
+		if _, err := registry.ParseLine(line(parents), testNow); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
