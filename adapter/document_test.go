@@ -33,10 +33,10 @@ var testIssuer = certificate.Issuer{
 
 var callIDs atomic.Int64
 
-// call sends member's signed request for service with the body's
+// ask sends member's signed request for service with the body's
 // arguments (elements in the registry namespace, written as name, value
-// pairs), under a fresh xrd:id.
-func (hs *harness) call(member, service string, args ...string) response {
+// pairs), under a fresh xrd:id, and returns the answer or the fault.
+func (hs *harness) ask(member, service string, args ...string) response {
 	hs.tb.Helper()
 	raw := string(readSample(hs.tb, "../testdata/requests/getPerson-found.xml"))
 	raw = strings.Replace(raw, "<id:serviceCode>getPerson</id:serviceCode>", "<id:serviceCode>"+service+"</id:serviceCode>", 1)
@@ -135,7 +135,7 @@ func (hs *harness) records() []accesslog.Record {
 
 func TestACertificateCanBeVerifiedFor30Days(t *testing.T) {
 	dh := newDocHarness(t, adapter.NewLookupLimiter(20, time.Hour))
-	number := dh.call(portal, "issueAddressCertificate", "pin", demo.PINFound).field("number")
+	number := dh.ask(portal, "issueAddressCertificate", "pin", demo.PINFound).field("number")
 	if number == "" {
 		t.Fatal("no certificate issued")
 	}
@@ -153,7 +153,7 @@ func TestACertificateCanBeVerifiedFor30Days(t *testing.T) {
 		{0, random, adapter.OutcomeDocumentNotFound},
 	} {
 		dh.clock.Set(testNow.AddDate(0, 0, c.day))
-		if got := dh.call(sanarip, "verifyDocument", "number", c.number).resultCode(); got != c.want {
+		if got := dh.ask(sanarip, "verifyDocument", "number", c.number).resultCode(); got != c.want {
 			t.Errorf("day %d, number %s: %q, want %s", c.day, c.number, got, c.want)
 		}
 	}
@@ -161,21 +161,21 @@ func TestACertificateCanBeVerifiedFor30Days(t *testing.T) {
 
 func TestGuessingNumbersHitsTheLimitOfFailedLookups(t *testing.T) {
 	dh := newDocHarness(t, adapter.NewLookupLimiter(3, time.Hour))
-	number := dh.call(portal, "issueAddressCertificate", "pin", demo.PINFound).field("number")
+	number := dh.ask(portal, "issueAddressCertificate", "pin", demo.PINFound).field("number")
 	before := len(dh.records())
 	for i := range 3 {
 		guess := fmt.Sprintf("5555555555%d", i)
-		if got := dh.call(sanarip, "verifyDocument", "number", guess).resultCode(); got != adapter.OutcomeDocumentNotFound {
+		if got := dh.ask(sanarip, "verifyDocument", "number", guess).resultCode(); got != adapter.OutcomeDocumentNotFound {
 			t.Fatalf("guess %d: %q", i, got)
 		}
 	}
 	for _, n := range []string{"55555555559", number} {
-		r := dh.call(sanarip, "verifyDocument", "number", n)
+		r := dh.ask(sanarip, "verifyDocument", "number", n)
 		if r.faultCode() != adapter.CodeTooManyFailedLookups {
 			t.Errorf("look-up of %s over the limit: fault %q, want %s\n%s", n, r.faultCode(), adapter.CodeTooManyFailedLookups, r.raw)
 		}
 	}
-	if got := dh.call(portal, "verifyDocument", "number", number).resultCode(); got != adapter.OutcomeOK {
+	if got := dh.ask(portal, "verifyDocument", "number", number).resultCode(); got != adapter.OutcomeOK {
 		t.Errorf("another client is limited too: %q", got)
 	}
 	recs := dh.records()[before:]
@@ -188,7 +188,7 @@ func TestGuessingNumbersHitsTheLimitOfFailedLookups(t *testing.T) {
 		}
 	}
 	dh.clock.Advance(time.Hour + time.Second)
-	if got := dh.call(sanarip, "verifyDocument", "number", number).resultCode(); got != adapter.OutcomeOK {
+	if got := dh.ask(sanarip, "verifyDocument", "number", number).resultCode(); got != adapter.OutcomeOK {
 		t.Errorf("after the window: %q, want OK", got)
 	}
 }
@@ -200,14 +200,14 @@ func TestAnIssuedCertificateNamesItsRecordAndAFailedRecordLeavesNone(t *testing.
 		t.Fatal(err)
 	}
 	dh.log.failing.Store(true)
-	if got := dh.call(portal, "issueAddressCertificate", "pin", demo.PINFound).faultCode(); got != soap.CodeLogUnavailable {
+	if got := dh.ask(portal, "issueAddressCertificate", "pin", demo.PINFound).faultCode(); got != soap.CodeLogUnavailable {
 		t.Fatalf("issue with a failing access log: fault %q", got)
 	}
 	if _, err := dh.reg.Document(context.Background(), next); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("a certificate whose record failed was stored: %v", err)
 	}
 	dh.log.failing.Store(false)
-	r := dh.call(portal, "issueAddressCertificate", "pin", demo.PINFound)
+	r := dh.ask(portal, "issueAddressCertificate", "pin", demo.PINFound)
 	d, err := dh.reg.Document(context.Background(), r.field("number"))
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +228,7 @@ func TestAnIssuedCertificateNamesItsRecordAndAFailedRecordLeavesNone(t *testing.
 
 func TestACertificateIsIssuedAndAnyoneCanVerifyIt(t *testing.T) {
 	hs := newHarness(t)
-	r := hs.call(portal, "issueAddressCertificate", "pin", demo.PINFound)
+	r := hs.ask(portal, "issueAddressCertificate", "pin", demo.PINFound)
 	if r.resultCode() != adapter.OutcomeOK {
 		t.Fatalf("issue: %s\n%s", r.resultCode(), r.raw)
 	}
@@ -268,7 +268,7 @@ func TestACertificateIsIssuedAndAnyoneCanVerifyIt(t *testing.T) {
 		if c.digest != "" {
 			args = append(args, "digest", c.digest)
 		}
-		got := hs.call(sanarip, "verifyDocument", args...)
+		got := hs.ask(sanarip, "verifyDocument", args...)
 		if got.resultCode() != c.want {
 			t.Errorf("%s: %q, want %s\n%s", c.name, got.resultCode(), c.want, got.raw)
 			continue
@@ -289,7 +289,7 @@ func TestARefusedCertificateIsABusinessAnswer(t *testing.T) {
 		demo.PINNotFound: adapter.OutcomePersonNotFound,
 		"21505198500":    adapter.OutcomeInvalidPIN,
 	} {
-		if got := hs.call(portal, "issueAddressCertificate", "pin", pin).resultCode(); got != want {
+		if got := hs.ask(portal, "issueAddressCertificate", "pin", pin).resultCode(); got != want {
 			t.Errorf("pin %s: %q, want %s", pin, got, want)
 		}
 	}

@@ -23,6 +23,44 @@ const (
 	OutcomeDocumentRevoked       = "DocumentRevoked"
 )
 
+// Business outcome codes of the registration applications (application.go,
+// docs/domain.md "Registration through the portal"). Each refusal ground
+// of an application has its own code; the first six are the blocking
+// conditions of seed 000 §5, in its order.
+const (
+	OutcomeDwellingFull          = "DwellingFull"
+	OutcomeSeveralOwners         = "SeveralOwners"
+	OutcomeConsularRegister      = "ConsularRegister"
+	OutcomeOwnerOnlyUser         = "OwnerOnlyUser"
+	OutcomeCitizenshipRenounced  = "CitizenshipRenounced"
+	OutcomeFaceIDNotMatched      = "FaceIdNotMatched"
+	OutcomeNoEligibleIDCard      = "NoEligibleIdCard"
+	OutcomeStayTooLong           = "StayTooLong"
+	OutcomeStayPeriodInvalid     = "StayPeriodInvalid"
+	OutcomeParentPINsMissing     = "ParentPinsMissing"
+	OutcomeParentPINsMismatch    = "ParentPinsMismatch"
+	OutcomeNotDwellingOwner      = "NotDwellingOwner"
+	OutcomeApplicantRoleMismatch = "ApplicantRoleMismatch"
+	OutcomeRegistrationConflict  = "RegistrationConflict"
+	OutcomeConsentNotGiven       = "ConsentNotGiven"
+	OutcomePurposeMismatch       = "PurposeMismatch"
+	OutcomeNotEntitled           = "NotEntitled"
+	OutcomeRegistrationEnded     = "RegistrationEnded"
+	OutcomeRegistrationNotFound  = "RegistrationNotFound"
+	OutcomeInvalidGround         = "InvalidGround"
+
+	// Answers about the request rather than the application's merits:
+	// nothing is kept.
+	OutcomeApplicationNotFound      = "ApplicationNotFound"
+	OutcomeApplicationNumberReused  = "ApplicationNumberReused"
+	OutcomeInvalidApplicationNumber = "InvalidApplicationNumber"
+	OutcomeInvalidApplication       = "InvalidApplication"
+	OutcomeInvalidRegistrationID    = "InvalidRegistrationId"
+	OutcomeNotAwaitingConfirmation  = "ApplicationNotAwaitingConfirmation"
+	OutcomeApplicationLapsed        = "ApplicationLapsed"
+	OutcomeNotTheApplicant          = "NotTheApplicant"
+)
+
 // outcomeTexts is the one table of business outcomes: every refusal code
 // with its message in Kyrgyz and in Russian. OK has none.
 var outcomeTexts = map[string]struct{ ky, ru string }{
@@ -56,6 +94,91 @@ var outcomeTexts = map[string]struct{ ky, ru string }{
 	OutcomeDocumentRevoked: {
 		"Документ жокко чыгарылган",
 		"Документ отозван"},
+
+	OutcomeDwellingFull: {
+		"Турак жайда Кыргыз Республикасынын 10 же андан ашык жараны катталган: арыз берүү мүмкүн эмес",
+		"В жилище зарегистрировано 10 и более граждан Кыргызской Республики: заявление не может быть подано"},
+	OutcomeSeveralOwners: {
+		"Турак жайдын ээси бир нече адам: арыз берүү мүмкүн эмес",
+		"У жилища несколько собственников: заявление не может быть подано"},
+	OutcomeConsularRegister: {
+		"Арыз ээси консулдук эсепте турат",
+		"Заявитель состоит на консульском учёте"},
+	OutcomeOwnerOnlyUser: {
+		"Турак жайдын ээси колдонуучу катарында гана көрсөтүлгөн (мыйзамсыз курулуш)",
+		"Владелец жилища указан только как пользователь (незаконное строение)"},
+	OutcomeCitizenshipRenounced: {
+		"Арыз ээси Кыргыз Республикасынын жарандыгынан чыккан",
+		"Заявитель вышел из гражданства Кыргызской Республики"},
+	OutcomeFaceIDNotMatched: {
+		"Турак жайдын ээсинин же арыз ээсинин Face ID маалыматтары шайкеш келген жок",
+		"Face ID владельца жилища или заявителя не совпал с данными реестров"},
+	OutcomeNoEligibleIDCard: {
+		"2004, 2017 же 2024-жылдардын үлгүсүндөгү жарактуу ID-карта жок",
+		"Нет действующей ID-карты образца 2004, 2017 или 2024 года"},
+	OutcomeStayTooLong: {
+		"Барган жери боюнча каттоо 1 жылдан ашпаган мөөнөткө жүргүзүлөт",
+		"Регистрация по месту пребывания производится на срок не более 1 года"},
+	OutcomeStayPeriodInvalid: {
+		"Мөөнөт туура эмес: барган жери боюнча каттоонун акыркы күнү бүгүндөн мурун болбошу керек, жашаган жери боюнча каттоодо ал көрсөтүлбөйт",
+		"Неверный срок: последний день пребывания не может быть раньше сегодняшнего, для места жительства он не указывается"},
+	OutcomeParentPINsMissing: {
+		"Жашы жете элек жаран үчүн ата-энесинин ИЖНи көрсөтүлгөн жок",
+		"Для несовершеннолетнего не указаны ПИН родителей"},
+	OutcomeParentPINsMismatch: {
+		"Ата-энесинин ИЖНи реестрдеги маалыматтарга дал келбейт",
+		"ПИН родителей не совпадают с данными реестра"},
+	OutcomeNotDwellingOwner: {
+		"Арызды берген адам бул турак жайдын ээси эмес",
+		"Подавший заявление не является собственником этого жилища"},
+	OutcomeApplicantRoleMismatch: {
+		"Арыз кимге берилгени (өзүн, өзүнүн баласын, жашы жеткен же жете элек башка жаранды) арыз ээсине туура келбейт",
+		"Выбранная категория (себя, своего ребёнка, другого совершеннолетнего или несовершеннолетнего) не соответствует заявителю"},
+	OutcomeRegistrationConflict: {
+		"Каттоо учурдагы каттоого карама-каршы келет",
+		"Регистрация противоречит действующей регистрации"},
+	OutcomeConsentNotGiven: {
+		"Жеке маалыматтарды иштетүүгө макулдук берилген жок",
+		"Не дано согласие на обработку персональных данных"},
+	OutcomePurposeMismatch: {
+		"Арыз ээси ырастаган максат турак жайдын ээси көрсөткөн максатка дал келбейт",
+		"Цель, подтверждённая заявителем, не совпадает с указанной владельцем жилища"},
+	OutcomeNotEntitled: {
+		"Каттоодон чыгарууну катталган адам же турак жайдын ээси гана сурай алат",
+		"Снятие с учёта может запросить только зарегистрированное лицо или собственник жилища"},
+	OutcomeRegistrationEnded: {
+		"Бул каттоо мурда эле токтотулган",
+		"Эта регистрация уже прекращена"},
+	OutcomeRegistrationNotFound: {
+		"Мындай каттоо табылган жок",
+		"Регистрация не найдена"},
+	OutcomeInvalidGround: {
+		"Каттоодон чыгаруунун негизи туура эмес",
+		"Неверное основание снятия с учёта"},
+	OutcomeApplicationNotFound: {
+		"Бул номердеги арыз табылган жок",
+		"Заявление с таким номером не найдено"},
+	OutcomeApplicationNumberReused: {
+		"Бул номер башка мазмундагы арызга берилген",
+		"Этот номер уже присвоен заявлению с другим содержанием"},
+	OutcomeInvalidApplicationNumber: {
+		"Арыздын номери туура эмес",
+		"Неверный номер заявления"},
+	OutcomeInvalidApplication: {
+		"Арыздын категориясы, максаты же негизи туура эмес",
+		"Неверная категория, цель или основание заявления"},
+	OutcomeInvalidRegistrationID: {
+		"Каттоонун идентификатору туура эмес",
+		"Неверный идентификатор регистрации"},
+	OutcomeNotAwaitingConfirmation: {
+		"Арыз ырастоону күтпөйт",
+		"Заявление не ожидает подтверждения"},
+	OutcomeApplicationLapsed: {
+		"Арызды ырастоо мөөнөтү өтүп кеткен",
+		"Срок подтверждения заявления истёк"},
+	OutcomeNotTheApplicant: {
+		"Арызды арыз ээси же жашы жете элек жарандын арызда көрсөтүлгөн ата-энесинин бири гана ырастай алат",
+		"Подтвердить заявление может только заявитель или один из указанных в нём родителей несовершеннолетнего"},
 }
 
 // resultNode is the result element every answer begins with, written from

@@ -8,12 +8,15 @@ import (
 // Namespace is the target namespace of the population-registry services, version 1.
 const Namespace = "http://population.tunduk.kg/registry/v1"
 
-// Registry is the read side of the population registry: everything the
-// person, registration and dwelling services read.
+// Registry is the population registry as the services see it: everything
+// the person, registration and dwelling services read, and the
+// registration applications (application.go).
 type Registry interface {
 	PersonSource
 	RegistrationSource
 	DwellingSource
+	ApplicationWriter
+	ApplicationSource
 }
 
 // RegistryServices returns the services answered from the population
@@ -25,5 +28,6 @@ func RegistryServices(reg Registry, hist History, now func() time.Time) []*Servi
 		registrationServices(reg, now),
 		dwellingServices(reg),
 		historyServices(hist, now),
+		applicationServices(reg, reg, now),
 	)
 }

@@ -15,6 +15,11 @@
 //     residence registration (seed 000 §3).
 //   - Registering at a new residence ends the previous one (seed 003, annex 3
 //     §4); [Register] applies this rule when it writes.
+//   - An application through the portal is filed by the dwelling owner and
+//     confirmed by the applicant, refused on the grounds of seed 000 §5 (each
+//     a [RefusalReason], checked by [CheckFiling]), and has the three
+//     statuses of seed 001 §26 ([Registry.Submit], [Registry.Confirm],
+//     [Registry.Deregister]; application.go, calendar.go).
 //
 // Dates are calendar dates ([Date]) in UTC and travel as YYYY-MM-DD. Showing
 // them in GMT+6 is the adapter's job.
@@ -23,8 +28,8 @@
 //
 // Three layers, each knowing only the one below:
 //
-//	Registry          lookups and Import for callers (the adapter, cmd):
-//	                  each one Store transaction running the rules
+//	Registry          lookups, Import and the applications for callers (the
+//	                  adapter, cmd): each one Store transaction running the rules
 //	rules             pure functions over a transaction: Register (the one
 //	                  write path for registrations, for import and online),
 //	                  ReadRegistrations, ReadResidents, the import batch

@@ -18,6 +18,10 @@ type Options struct {
 	// Rand is the source of document numbers ([NewDocumentNumber]); it
 	// must be cryptographic. Nil means crypto/rand.Reader.
 	Rand io.Reader
+	// Applications are the settings of the application rules (the
+	// confirmation period, the holiday calendar); the zero value is
+	// DefaultConfirmWithin and weekends without holidays.
+	Applications ApplicationRules
 }
 
 // Registry is the population register as its callers see it: lookups and
@@ -27,12 +31,13 @@ type Registry struct {
 	store Store
 	now   func() time.Time
 	rand  io.Reader
+	rules ApplicationRules
 }
 
 // New returns the registry kept in store. The registry owns store from now
 // on: [Registry.Close] closes it.
 func New(store Store, opts Options) *Registry {
-	r := &Registry{store: store, now: opts.Now, rand: opts.Rand}
+	r := &Registry{store: store, now: opts.Now, rand: opts.Rand, rules: opts.Applications}
 	if r.now == nil {
 		r.now = time.Now
 	}

@@ -50,6 +50,7 @@ type Store interface {
 type Tx interface {
 	PopulationTx
 	DocumentTx
+	ApplicationTx
 }
 
 // PopulationTx is the storage contract of the population register:

@@ -1,7 +1,8 @@
 // Package config reads Darbaza's single YAML configuration file into a
 // Config over Default. Decoding is strict: an unknown key, a value of the
 // wrong type, a bad duration, an X-Road identifier that does not parse, a
-// limit outside its range or a member listed twice or with no services is
+// limit outside its range, a holiday that is no date, or a member listed
+// twice or with no services is
 // an error wrapping ErrInvalid that names the key. Relative paths are
 // resolved against the file's folder. The files a Config names
 // (certificates, keys) are not read here: the server reads them at start
@@ -15,11 +16,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -60,6 +63,9 @@ type Config struct {
 	HTTP      HTTP      `yaml:"http"`
 	AccessLog AccessLog `yaml:"access_log"`
 	Documents Documents `yaml:"documents"`
+	// Registration configures the registration applications filed through
+	// the portal (submitRegistration, confirmRegistration, deregister).
+	Registration Registration `yaml:"registration"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
 	// may send unsigned requests: the security server already checked the
@@ -149,6 +155,19 @@ type Member struct {
 	LegacySHA1 bool `yaml:"legacy_sha1"`
 }
 
+// Registration configures the application rules (docs/domain.md,
+// "Registration through the portal").
+type Registration struct {
+	// ConfirmWithin is how long an application awaits its applicant's
+	// confirmation (seed 000 §7) before it lapses. Default 72h.
+	ConfirmWithin Duration `yaml:"confirm_within"`
+	// Holidays are the public holidays on which no refusal notice falls due
+	// (seed 001 §29): MM-DD for every year, YYYY-MM-DD for one day (the
+	// moving feasts Orozo Ait and Kurman Ait). A list given replaces the
+	// default, Kyrgyzstan's fixed holidays (registry.DefaultHolidays).
+	Holidays []string `yaml:"holidays"`
+}
+
 // Default is the configuration an empty file yields.
 func Default() Config {
 	return Config{
@@ -180,6 +199,10 @@ func Default() Config {
 			VerifyURL:          "https://population.tunduk.kg/verify",
 			MaxFailedLookups:   20,
 			FailedLookupWindow: Duration(time.Hour),
+		},
+		Registration: Registration{
+			ConfirmWithin: Duration(registry.DefaultConfirmWithin),
+			Holidays:      slices.Clone(registry.DefaultHolidays),
 		},
 	}
 }
@@ -267,6 +290,7 @@ func (c *Config) Validate() error {
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
 		{"documents.failed_lookup_window", c.Documents.FailedLookupWindow},
+		{"registration.confirm_within", c.Registration.ConfirmWithin},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
@@ -294,6 +318,9 @@ func (c *Config) Validate() error {
 		return bad("limits.max_references", "%d is outside 3..64", l.MaxReferences)
 	case l.MaxInFlight < 1:
 		return bad("limits.max_in_flight", "must be at least 1")
+	}
+	if _, err := registry.NewCalendar(c.Registration.Holidays); err != nil {
+		return bad("registration.holidays", "%v", err)
 	}
 	seen := map[string]bool{}
 	for i, m := range c.Members {

@@ -19,7 +19,9 @@ var demoMembers = []struct {
 	name, id string
 	services []string
 }{
-	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory", "issueAddressCertificate", "verifyDocument"}},
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory",
+		"submitRegistration", "confirmRegistration", "deregister", "getApplicationStatus",
+		"issueAddressCertificate", "verifyDocument"}},
 	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument"}},
 	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument"}},
 	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument"}},
@@ -123,6 +125,11 @@ documents:                 # address certificates (docs/documents.md)
   verify_url: https://population.tunduk.kg/verify   # the QR code holds this + ?number=NUMBER
   max_failed_lookups: 20   # verifyDocument look-ups finding nothing, per client ...
   failed_lookup_window: 1h # ... within this window; then Client.TooManyFailedLookups
+registration:             # applications through the portal (submitRegistration ...)
+  confirm_within: 72h     # an application unconfirmed by its applicant this long lapses
+  # Days off on which no refusal notice falls due: MM-DD every year, YYYY-MM-DD once
+  # (add Orozo Ait and Kurman Ait each year). A list here replaces this default.
+  holidays: ["01-01", "01-07", "02-23", "03-08", "03-21", "04-07", "05-01", "05-05", "05-09", "08-31", "11-07", "11-08"]
 
 # TLS client certificates (PEM) of Tunduk security servers that may send
 # unsigned requests; they need tls.cert and tls.key. Access rights still apply.

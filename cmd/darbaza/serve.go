@@ -150,7 +150,7 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoMetric(build()))
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, logger); err != nil {
+	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, cfg.Registration, logger); err != nil {
 		return nil, err
 	}
 	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
@@ -207,19 +207,30 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
 }
 
-// openRegistry opens the registry store, loading the demo dataset into it
-// when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Registry, error) {
+// openRegistry opens the registry store, with the application rules of
+// apps, loading the demo dataset into it when demo is set and it is empty.
+func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Registration, logger *slog.Logger) (*registry.Registry, error) {
 	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	store := registry.New(file, registry.Options{})
+	calendar, err := registry.NewCalendar(apps.Holidays) // checked by config.Validate
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%w: registration.holidays: %w", config.ErrInvalid, err), file.Close())
+	}
+	hooked, arm, err := crashBeforeCommit(file, os.Getenv(crashAtEnv))
+	if err != nil {
+		return nil, errors.Join(err, file.Close())
+	}
+	store := registry.New(hooked, registry.Options{
+		Applications: registry.ApplicationRules{ConfirmWithin: time.Duration(apps.ConfirmWithin), Calendar: calendar},
+	})
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
 			return nil, errors.Join(err, store.Close())
 		}
 	}
+	arm()
 	return store, nil
 }
 

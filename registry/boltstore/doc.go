@@ -17,16 +17,18 @@
 //	registrations_by_pin       PIN + registration ID -> empty
 //	registrations_by_dwelling  dwelling ID + 0x00 + registration ID -> empty
 //	documents                  document number -> record (issued documents)
+//	applications               application number -> record (applications filed through the portal)
 //
-// The documents bucket came after the first six; opening for writing a
-// file that lacks it creates it empty, and a read-only open of such a file
-// finds no documents.
+// The documents and applications buckets came after the first six; opening
+// for writing a file that lacks one creates it empty, and a read-only open
+// of such a file finds none of its records.
 //
 // A record is one format byte, 0x01, followed by the JSON encoding of
-// [registry.Person], [registry.Dwelling], [registry.Registration] or
-// [registry.Document] under their struct tags. A record with another format byte, or that does not
+// [registry.Person], [registry.Dwelling], [registry.Registration],
+// [registry.Document] or [registry.Application] under their struct tags.
+// A record with another format byte, or that does not
 // decode, is reported as [registry.ErrCorrupt]; so is a file whose schema
-// is not "1" or that lacks a bucket. The two index buckets hold one empty
+// is not "1" or that lacks one of the first six buckets. The two index buckets hold one empty
 // value per registration, kept in step with the registrations bucket in the
 // same transaction. PINs have a fixed length of 14 digits and dwelling IDs
 // never contain 0x00 (see [registry.ValidID]), so a prefix scan finds

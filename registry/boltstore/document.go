@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/darbaza/darbaza/registry"
-	bolt "go.etcd.io/bbolt"
 )
 
 // bucketDocuments holds the register of issued documents: document number
@@ -24,18 +23,4 @@ func (t *tx) Document(number string) (registry.Document, error) {
 
 func (t *tx) PutDocument(d registry.Document) (bool, error) {
 	return t.put(bucketDocuments, d.Number, d)
-}
-
-// addedBuckets are the buckets added to the file format after schema 1 was
-// frozen; init creates each on a file that lacks it.
-var addedBuckets = []string{bucketDocuments}
-
-// createAdded creates the added buckets a file lacks.
-func createAdded(btx *bolt.Tx) error {
-	for _, name := range addedBuckets {
-		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
-			return err
-		}
-	}
-	return nil
 }

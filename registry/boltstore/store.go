@@ -185,3 +185,17 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	}
 	return c.w.Write(p)
 }
+
+// addedBuckets are the buckets added to the file format after schema 1 was
+// frozen; init creates each on a file that lacks it.
+var addedBuckets = []string{bucketDocuments, bucketApplications}
+
+// createAdded creates the added buckets a file lacks.
+func createAdded(btx *bolt.Tx) error {
+	for _, name := range addedBuckets {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -196,7 +196,7 @@ func (g *generator) addFixed() error {
 		return fmt.Errorf("demo: fixed registration: %w", err)
 	}
 	g.registrations = append(g.registrations, regs...)
-	return nil
+	return g.addApplicationFamily()
 }
 
 // household creates one dwelling in region and size persons registered

@@ -55,7 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) registry.Store) {
 		{"rules: a new residence ends the stored one", testNewResidence},
 		{"rules: two registrations racing for the last place cannot both pass", testLastPlace},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, applicationTests...) {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
 	}
 }
@@ -140,6 +140,7 @@ func testRoundTrip(t *testing.T, s registry.Store) {
 	p.Patronymic = "Бакытович"
 	p.ConsularRegister = true
 	p.IDCard = registry.IDCard{Model: registry.IDCard2017, Number: "ID1234567", Issued: registry.NewDate(2018, 3, 1), Expires: registry.NewDate(2028, 3, 1)}
+	p.Parents = []string{wife.PIN}
 	stay := registry.Registration{
 		ID: "RG-2", PIN: p.PIN, DwellingID: flat.ID, Type: registry.Stay,
 		Since: registry.NewDate(2026, 1, 1), Until: registry.NewDate(2026, 12, 31),
@@ -150,7 +151,7 @@ func testRoundTrip(t *testing.T, s registry.Store) {
 	})
 	view(t, s, func(tx registry.Tx) error {
 		gotP, err := tx.Person(p.PIN)
-		if err != nil || gotP != p {
+		if err != nil || !reflect.DeepEqual(gotP, p) {
 			t.Errorf("Person = %+v, %v\nwant %+v", gotP, err, p)
 		}
 		gotD, err := tx.Dwelling(flat.ID)
