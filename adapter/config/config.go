@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -111,6 +113,33 @@ type HTTP struct {
 type AccessLog struct {
 	// CheckpointInterval is how often a signed checkpoint is written.
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	// CheckpointKey and CheckpointCert are the key that signs the log's
+	// checkpoints, apart from the adapter key that signs responses
+	// (docs/witness.md). Empty: the adapter key and certificate. Witnessed
+	// checkpoints need an ECDSA P-256 key.
+	CheckpointKey  string `yaml:"checkpoint_key"`
+	CheckpointCert string `yaml:"checkpoint_cert"`
+	// Origin names the log in its witnessed checkpoints; empty: the
+	// provider identifier.
+	Origin string `yaml:"origin"`
+	// Witnesses receive every checkpoint and countersign it.
+	Witnesses []Witness `yaml:"witnesses"`
+	// WitnessMaxAge is how long the newest checkpoint may go without a
+	// witness's cosignature before /readyz fails.
+	WitnessMaxAge Duration `yaml:"witness_max_age"`
+	// RefuseUnwitnessed makes the adapter refuse requests
+	// (Server.ServerProxy.AccessLogUnavailable) while /readyz reports the
+	// log unwitnessed, rather than only report it.
+	RefuseUnwitnessed bool `yaml:"refuse_unwitnessed"`
+}
+
+// Witness is one witness of the access log (darbaza witness serve).
+type Witness struct {
+	// URL is the witness's base URL.
+	URL string `yaml:"url"`
+	// Key is its verifier key, name+hash+base64, as 'darbaza witness
+	// keygen' prints it.
+	Key string `yaml:"key"`
 }
 
 // Member is one caller.
@@ -150,7 +179,7 @@ func Default() Config {
 			IdleTimeout:     Duration(60 * time.Second),
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
-		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute), WitnessMaxAge: Duration(5 * time.Minute)},
 	}
 }
 
@@ -196,6 +225,8 @@ func (c *Config) resolve(dir string) {
 	abs(&c.TLS.ClientCA)
 	abs(&c.Signing.Key)
 	abs(&c.Signing.Cert)
+	abs(&c.AccessLog.CheckpointKey)
+	abs(&c.AccessLog.CheckpointCert)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -234,10 +265,29 @@ func (c *Config) Validate() error {
 		{"signing.response_ttl", c.Signing.ResponseTTL}, {"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
+		{"access_log.witness_max_age", c.AccessLog.WitnessMaxAge},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
 		}
+	}
+	if (c.AccessLog.CheckpointKey == "") != (c.AccessLog.CheckpointCert == "") {
+		return bad("access_log", "checkpoint_key and checkpoint_cert go together")
+	}
+	if o := c.AccessLog.Origin; strings.ContainsAny(o, " \t\n+") {
+		return bad("access_log.origin", "%q: no spaces and no '+'", o)
+	}
+	for i, w := range c.AccessLog.Witnesses {
+		key := fmt.Sprintf("access_log.witnesses[%d]", i)
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(key+".url", "%q is not an http(s) URL", w.URL)
+		}
+		if strings.Count(w.Key, "+") < 2 {
+			return bad(key+".key", "%q is not a verifier key (name+hash+base64)", w.Key)
+		}
+	}
+	if c.AccessLog.RefuseUnwitnessed && len(c.AccessLog.Witnesses) == 0 {
+		return bad("access_log.refuse_unwitnessed", "needs access_log.witnesses")
 	}
 	l := c.Limits
 	switch {

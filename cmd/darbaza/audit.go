@@ -150,6 +150,14 @@ from 'darbaza audit archive', which must be sealed by a checkpoint over its
 last record. An archive and the log that remains link up: the log's
 "starts after" hash equals the archive's head.
 
+With --witness STATE (a witness's state file, see 'darbaza witness') it also
+checks the log against the newest checkpoint that witness countersigned: the
+log must still hold that record with that hash. This finds what the
+adapter's own signatures cannot: a tail cut off together with its
+checkpoints, and a history rewritten and re-signed with the adapter's keys.
+Give the witness's public key with --witness-key to check its cosignature
+against the key you were given rather than the one the file names.
+
 Prints a summary, or the first bad record. Exit status: 0 verified,
 1 tampering found, 2 usage or I/O error.
 `
@@ -160,6 +168,8 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	files.register(fs)
 	exportFile := fs.String("export", "", "verify this export file (JSON Lines or CSV) instead of the log")
 	archiveFile := fs.String("archive", "", "verify this archive file instead of the log")
+	witnessState := fs.String("witness", "", "a witness's state file: the log must hold the checkpoint it countersigned")
+	witnessKey := fs.String("witness-key", "", "the witness's verifier key (name+hash+base64); default the one its state file names")
 	if code, done := parseFlagsOrUsage(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -172,6 +182,12 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return auditError(stderr, "verify", err)
 	}
 	opts := accesslog.VerifyOptions{Certificates: certs}
+	var witnessLine string
+	if *witnessState != "" {
+		if opts.Witnessed, witnessLine, err = witnessedFromState(*witnessState, *witnessKey, certs); err != nil {
+			return auditError(stderr, "verify", err)
+		}
+	}
 	var rep accesslog.Report
 	var what string
 	switch {
@@ -200,7 +216,7 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return auditError(stderr, "verify", err)
 		}
 	}
-	fmt.Fprintf(stdout, "%s: verified\n%s", what, rep)
+	fmt.Fprintf(stdout, "%s: verified\n%s%s", what, rep, witnessLine)
 	return 0
 }
 

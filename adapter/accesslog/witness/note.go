@@ -3,6 +3,7 @@ package witness
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
@@ -105,8 +106,8 @@ func (s *ECDSASigner) Sign(msg []byte) ([]byte, error) {
 // VerifierKey is the signed-note verifier key ("name+hash+base64") of the
 // checkpoint key: what a witness and an auditor are given.
 func (s *ECDSASigner) VerifierKey() string {
-	der, _ := ecdsaDER(s.key.Public()) // checked by NewECDSASigner
-	return fmt.Sprintf("%s+%08x+%s", s.name, s.hash, base64.StdEncoding.EncodeToString(append([]byte{algECDSAWithSHA256}, der...)))
+	vkey, _ := VerifierKeyFor(s.name, s.key.Public()) // checked by NewECDSASigner
+	return vkey
 }
 
 // SignCheckpoint returns c as a signed note.
@@ -163,3 +164,30 @@ func OpenCosigned(msg []byte, logV, witnessV note.Verifier) (Checkpoint, error) 
 }
 
 func fnoteSigner(skey string) (note.Signer, error) { return fnote.NewSignerForCosignatureV1(skey) }
+
+// VerifierKeyFor is the verifier key of a checkpoint key named name (the
+// log's origin) with public key pub, as ECDSASigner.VerifierKey writes it:
+// an auditor derives it from the checkpoint certificate.
+func VerifierKeyFor(name string, pub crypto.PublicKey) (string, error) {
+	der, err := ecdsaDER(pub)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s+%08x+%s", name, keyHashECDSA(der), base64.StdEncoding.EncodeToString(append([]byte{algECDSAWithSHA256}, der...))), nil
+}
+
+// VerifierKeyOfSigner returns the verifier key of a witness signer key
+// (GenerateWitnessKey's skey), so that only the secret file need be kept.
+func VerifierKeyOfSigner(skey string) (string, error) {
+	// PRIVATE+KEY+name+hash+base64(0x01 || Ed25519 seed), see note.NewSigner.
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
+		return "", errors.New("witness: not a signer key")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return "", errors.New("witness: not an Ed25519 signer key")
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(parts[2], pub)
+}
