@@ -155,27 +155,7 @@ func TestAWitnessCatchesATailCutOffWithItsCheckpoints(t *testing.T) {
 	}
 	witnessedSize := st.Logs[origin].Size
 	cutFrom := witnessedSize - 2
-	db, err := bolt.Open(filepath.Join(data, "accesslog.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, bucket := range []string{"records", "checkpoints"} {
-			c := tx.Bucket([]byte(bucket)).Cursor()
-			for k, _ := c.Seek(enc.BigEndian.AppendUint64(nil, cutFrom)); k != nil; k, _ = c.Seek(enc.BigEndian.AppendUint64(nil, cutFrom)) {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	cutTail(t, filepath.Join(data, "accesslog.db"), cutFrom)
 	if code, out := verify(); code != 0 {
 		t.Fatalf("without the witness the cut should go unnoticed (that is the hole the witness closes), but: exit %d\n%s", code, out)
 	}
@@ -208,5 +188,33 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 			tb.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// cutTail deletes, as someone with write access to the data folder would,
+// every record and checkpoint from sequence number from on.
+func cutTail(tb testing.TB, path string, from uint64) {
+	tb.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, bucket := range []string{"records", "checkpoints"} {
+			c := tx.Bucket([]byte(bucket)).Cursor()
+			start := enc.BigEndian.AppendUint64(nil, from)
+			for k, _ := c.Seek(start); k != nil; k, _ = c.Seek(start) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
