@@ -46,10 +46,10 @@ fuzz:
 	done
 
 ## interop-deps: the real SOAP clients the interop tests drive, and strace for the
-## access log's fsync test (Debian + npm)
+## access log's fsync test, SoftHSM2 for keys held through PKCS #11 (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace softhsm2 >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 clean:

@@ -80,7 +80,7 @@ type TLS struct {
 
 // Signing configures WS-Security, the profile docs/protocol.md describes.
 type Signing struct {
-	Key  string `yaml:"key"`  // adapter private key, PEM; empty: DATA_DIR/keys/adapter.key
+	Key  string `yaml:"key"`  // adapter private key, PEM file or PKCS #11 URI (signing/pkcs11); empty: DATA_DIR/keys/adapter.key
 	Cert string `yaml:"cert"` // adapter certificate, PEM; empty: DATA_DIR/keys/adapter.crt
 	// MaxClockSkew is how far a caller's clock may be off ours.
 	MaxClockSkew Duration `yaml:"max_clock_skew"`
@@ -115,7 +115,8 @@ type AccessLog struct {
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
 	// CheckpointKey and CheckpointCert are the key that signs the log's
 	// checkpoints, apart from the adapter key that signs responses
-	// (docs/witness.md). Empty: the adapter key and certificate. Witnessed
+	// (docs/witness.md): a PEM file or a PKCS #11 URI (signing/pkcs11), and
+	// a PEM certificate. Empty: the adapter key and certificate. Witnessed
 	// checkpoints need an ECDSA P-256 key.
 	CheckpointKey  string `yaml:"checkpoint_key"`
 	CheckpointCert string `yaml:"checkpoint_cert"`
@@ -215,7 +216,7 @@ func Parse(raw []byte) (Config, error) {
 // resolve makes relative file paths relative to dir, the config's folder.
 func (c *Config) resolve(dir string) {
 	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, "pkcs11:") {
 			*p = filepath.Join(dir, *p)
 		}
 	}

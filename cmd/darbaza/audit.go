@@ -461,7 +461,7 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(files.certs) > 0 {
 		certFile = files.certs[0]
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
+	signer, cert, err := loadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
 	if err != nil {
 		return auditError(stderr, "archive", err)
 	}

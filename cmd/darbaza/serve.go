@@ -187,7 +187,7 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	if err := os.MkdirAll(data.KeysDir(), 0o700); err != nil {
 		return serverKeys{}, err
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
+	signer, cert, err := loadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
 	if err != nil {
 		return serverKeys{}, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, data.KeysDir())
 	}

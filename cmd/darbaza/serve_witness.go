@@ -12,7 +12,6 @@ import (
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
-	"github.com/darbaza/darbaza/signing"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -23,7 +22,7 @@ func loadCheckpointKey(cfg config.AccessLog, adapterKey crypto.Signer, adapterCe
 	if cfg.CheckpointKey == "" {
 		return adapterKey, adapterCert, nil
 	}
-	signer, cert, err := signing.LoadKeyPair(cfg.CheckpointKey, cfg.CheckpointCert)
+	signer, cert, err := loadKeyPair(cfg.CheckpointKey, cfg.CheckpointCert)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: access_log.checkpoint_key: %w", config.ErrInvalid, err)
 	}
