@@ -175,6 +175,7 @@ func TestAWitnessCatchesATailCutOffWithItsCheckpoints(t *testing.T) {
 	if _, metrics := get(t, s2.URL+"metrics"); !regexp.MustCompile(`(?m)^darbaza_accesslog_unwitnessed_seconds [1-9]`).MatchString(metrics) {
 		t.Errorf("metrics do not show the unwitnessed time:\n%s", grepLines(metrics, "witness"))
 	}
+	s2.stop(t) // its stderr is complete only once it has exited
 	if !strings.Contains(s2.stderr.String(), "rollback refused") && !strings.Contains(s2.stderr.String(), "fork refused") {
 		t.Errorf("the server's log does not say why the witness refused:\n%s", grepLines(s2.stderr.String(), "witness"))
 	}
