@@ -54,7 +54,7 @@ func decodeAdd(body []byte) (uint64, [][32]byte, []byte, error) {
 	digests := make([][32]byte, 0, len(lines)-1)
 	for _, l := range lines[1:] {
 		d, err := base64.StdEncoding.DecodeString(l)
-		if err != nil || len(d) != 32 {
+		if err != nil || len(d) != 32 || base64.StdEncoding.EncodeToString(d) != l { // canonical only
 			return 0, nil, nil, fmt.Errorf("%w: proof line %q", ErrMalformed, l)
 		}
 		digests = append(digests, [32]byte(d))
