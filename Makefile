@@ -13,6 +13,7 @@ DEB_PACKAGES := \
 	python3-xmlsec \
 	python3-zeep \
 	strace \
+	softhsm2 \
 	systemd \
 	xmlsec1 \
 	zbar-tools
@@ -60,9 +61,10 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive, strace for the
-## access log's fsync test, and poppler-utils (pdfsig, pdftotext, pdftoppm) and
-## zbar-tools (zbarimg) for the address certificate's PDF and QR tests (Debian + npm)
+## interop-deps: the Debian packages the tests drive (DEB_PACKAGES: the real
+## SOAP clients, strace for the access log's fsync test, poppler-utils and
+## zbar-tools for the certificate's PDF and QR tests, SoftHSM2 for keys held
+## through PKCS #11) and node-soap from npm
 interop-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES) >/dev/null

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +87,7 @@ type TLS struct {
 
 // Signing configures WS-Security, the profile docs/protocol.md describes.
 type Signing struct {
-	Key  string `yaml:"key"`  // adapter private key, PEM; empty: DATA_DIR/keys/adapter.key
+	Key  string `yaml:"key"`  // adapter private key, PEM file or PKCS #11 URI (signing/pkcs11); empty: DATA_DIR/keys/adapter.key
 	Cert string `yaml:"cert"` // adapter certificate, PEM; empty: DATA_DIR/keys/adapter.crt
 	// MaxClockSkew is how far a caller's clock may be off ours.
 	MaxClockSkew Duration `yaml:"max_clock_skew"`
@@ -119,6 +120,34 @@ type HTTP struct {
 type AccessLog struct {
 	// CheckpointInterval is how often a signed checkpoint is written.
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	// CheckpointKey and CheckpointCert are the key that signs the log's
+	// checkpoints, apart from the adapter key that signs responses
+	// (docs/witness.md): a PEM file or a PKCS #11 URI (signing/pkcs11), and
+	// a PEM certificate. Empty: the adapter key and certificate. Witnessed
+	// checkpoints need an ECDSA P-256 key.
+	CheckpointKey  string `yaml:"checkpoint_key"`
+	CheckpointCert string `yaml:"checkpoint_cert"`
+	// Origin names the log in its witnessed checkpoints; empty: the
+	// provider identifier.
+	Origin string `yaml:"origin"`
+	// Witnesses receive every checkpoint and countersign it.
+	Witnesses []Witness `yaml:"witnesses"`
+	// WitnessMaxAge is how long the newest checkpoint may go without a
+	// witness's cosignature before /readyz fails.
+	WitnessMaxAge Duration `yaml:"witness_max_age"`
+	// RefuseUnwitnessed makes the adapter refuse requests
+	// (Server.ServerProxy.AccessLogUnavailable) while /readyz reports the
+	// log unwitnessed, rather than only report it.
+	RefuseUnwitnessed bool `yaml:"refuse_unwitnessed"`
+}
+
+// Witness is one witness of the access log (darbaza witness serve).
+type Witness struct {
+	// URL is the witness's base URL.
+	URL string `yaml:"url"`
+	// Key is its verifier key, name+hash+base64, as 'darbaza witness
+	// keygen' prints it.
+	Key string `yaml:"key"`
 }
 
 // Documents configures the result documents Darbaza issues (address
@@ -192,7 +221,7 @@ func Default() Config {
 			IdleTimeout:     Duration(60 * time.Second),
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
-		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute), WitnessMaxAge: Duration(5 * time.Minute)},
 		Documents: Documents{
 			IssuerKy:           "Калкты каттоо реестри",
 			IssuerRu:           "Реестр регистрации населения",
@@ -239,7 +268,7 @@ func Parse(raw []byte) (Config, error) {
 // resolve makes relative file paths relative to dir, the config's folder.
 func (c *Config) resolve(dir string) {
 	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, "pkcs11:") {
 			*p = filepath.Join(dir, *p)
 		}
 	}
@@ -251,6 +280,8 @@ func (c *Config) resolve(dir string) {
 	abs(&c.Signing.Cert)
 	abs(&c.Documents.Key)
 	abs(&c.Documents.Cert)
+	abs(&c.AccessLog.CheckpointKey)
+	abs(&c.AccessLog.CheckpointCert)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -291,6 +322,7 @@ func (c *Config) Validate() error {
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
 		{"documents.failed_lookup_window", c.Documents.FailedLookupWindow},
 		{"registration.confirm_within", c.Registration.ConfirmWithin},
+		{"access_log.witness_max_age", c.AccessLog.WitnessMaxAge},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
@@ -305,6 +337,24 @@ func (c *Config) Validate() error {
 		return bad("documents.verify_url", "%q is no http(s) URL", doc.VerifyURL)
 	case doc.MaxFailedLookups < 1:
 		return bad("documents.max_failed_lookups", "must be at least 1")
+	}
+	if (c.AccessLog.CheckpointKey == "") != (c.AccessLog.CheckpointCert == "") {
+		return bad("access_log", "checkpoint_key and checkpoint_cert go together")
+	}
+	if o := c.AccessLog.Origin; strings.ContainsAny(o, " \t\n+") {
+		return bad("access_log.origin", "%q: no spaces and no '+'", o)
+	}
+	for i, w := range c.AccessLog.Witnesses {
+		key := fmt.Sprintf("access_log.witnesses[%d]", i)
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(key+".url", "%q is not an http(s) URL", w.URL)
+		}
+		if strings.Count(w.Key, "+") < 2 {
+			return bad(key+".key", "%q is not a verifier key (name+hash+base64)", w.Key)
+		}
+	}
+	if c.AccessLog.RefuseUnwitnessed && len(c.AccessLog.Witnesses) == 0 {
+		return bad("access_log.refuse_unwitnessed", "needs access_log.witnesses")
 	}
 	l := c.Limits
 	switch {

@@ -30,6 +30,7 @@ Commands:
   sign      sign an X-Road request file with a member's key (for integrators)
   send      sign a request, send it, verify the signed answer and print it
   audit     verify, list, export and archive the access log (for auditors)
+  witness   countersign the access log's checkpoints from another machine
   backup    copy the registry, access log and keys, also while serving
   certificate  issue, verify and render address certificates
   version   print the version
@@ -53,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"audit":       runAudit,
 		"backup":      runBackup,
 		"certificate": runCertificate,
+		"witness":     runWitness,
 		"version":     runVersion,
 	}
 	if cmd, ok := commands[args[0]]; ok {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
@@ -119,6 +120,7 @@ type server struct {
 	logger   *slog.Logger
 	registry *registry.Registry
 	access   *accesslog.Log
+	witness  *witness.Sender // nil without access_log.witnesses
 	http     *http.Server
 	admin    *http.Server // backups, on a Unix socket in the data folder
 	stopping atomic.Bool
@@ -128,9 +130,13 @@ type server struct {
 
 // serverKeys are the secrets a server starts with.
 type serverKeys struct {
-	signer  crypto.Signer     // the adapter key: signs responses and checkpoints
+	signer  crypto.Signer     // the adapter key: signs responses
 	cert    *x509.Certificate // its certificate, sent in every response
 	subject []byte            // the access log's HMAC key for data subjects
+	// The key that signs the access log's checkpoints and its
+	// certificate: access_log.checkpoint_key, else the adapter key.
+	checkpoint     crypto.Signer
+	checkpointCert *x509.Certificate
 }
 
 // newServer wires everything from cfg. It is the one place dependencies
@@ -147,6 +153,9 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	if err != nil {
 		return nil, err
 	}
+	if keys.checkpoint, keys.checkpointCert, err = loadCheckpointKey(cfg.AccessLog, keys.signer, keys.cert); err != nil {
+		return nil, err
+	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoMetric(build()))
@@ -154,6 +163,9 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		return nil, err
 	}
 	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
+		return nil, err
+	}
+	if s.witness, err = newWitnessSender(cfg, s.access, keys.checkpoint, metrics, logger); err != nil {
 		return nil, err
 	}
 	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
@@ -189,7 +201,7 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	if err := os.MkdirAll(data.KeysDir(), 0o700); err != nil {
 		return serverKeys{}, err
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
+	signer, cert, err := loadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
 	if err != nil {
 		return serverKeys{}, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, data.KeysDir())
 	}
@@ -234,12 +246,13 @@ func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Regi
 	return store, nil
 }
 
-// openAccessLog opens the access log for writing, signed with the adapter key.
+// openAccessLog opens the access log for writing, its checkpoints signed
+// with the checkpoint key.
 func openAccessLog(data dataDir, keys serverKeys, cfg config.AccessLog, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
 	log, err := accesslog.Open(accesslog.Options{
 		Path:               data.AccessLogPath(),
-		Signer:             keys.signer,
-		Certificate:        keys.cert,
+		Signer:             keys.checkpoint,
+		Certificate:        keys.checkpointCert,
 		SubjectKey:         keys.subject,
 		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
 		Registerer:         metrics,
@@ -300,12 +313,16 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
 		return nil, fmt.Errorf("replay cache from the access log: %w", err)
 	}
+	var log adapter.AccessLog = s.access
+	if s.witness != nil && cfg.AccessLog.RefuseUnwitnessed {
+		log = witnessGate{Log: s.access, sender: s.witness}
+	}
 	return adapter.New(adapter.Options{
 		Provider: provider,
 		Limits:   soap.Limits{MaxBytes: cfg.Limits.MaxBodyBytes, MaxDepth: cfg.Limits.MaxDepth, MaxElements: cfg.Limits.MaxElements},
 		Catalog:  catalog,
 		Members:  members,
-		Log:      s.access,
+		Log:      log,
 		Verifier: &signing.Policy{
 			Trust:         trust,
 			MaxSkew:       time.Duration(cfg.Signing.MaxClockSkew),
@@ -366,14 +383,22 @@ func (s *server) newHTTPServer(handler http.Handler, metrics *prometheus.Registr
 	return srv, nil
 }
 
-// ready answers /readyz: 503 while shutting down or while the access log
-// cannot be written, since every request would then fail closed.
+// ready answers /readyz: 503 while shutting down, while the access log
+// cannot be written, since every request would then fail closed, or while
+// no witness has countersigned its newest checkpoint for longer than
+// access_log.witness_max_age.
 func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+	var unwitnessed error
+	if s.witness != nil {
+		unwitnessed = s.witness.Healthy()
+	}
 	switch err := s.access.Healthy(); {
 	case s.stopping.Load():
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 	case err != nil:
 		http.Error(w, "access log unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	case unwitnessed != nil:
+		http.Error(w, "access log unwitnessed: "+unwitnessed.Error(), http.StatusServiceUnavailable)
 	default:
 		fmt.Fprintln(w, "ready")
 	}
@@ -403,6 +428,11 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	s.logger.Info("serving", "addr", ln.Addr().String(), "tls", scheme == "https")
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
+	if s.witness != nil {
+		wctx, stopWitness := context.WithCancel(context.Background())
+		defer stopWitness()
+		go s.witness.Run(wctx)
+	}
 
 	select {
 	case err = <-served:
