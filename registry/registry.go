@@ -14,22 +14,32 @@ type Options struct {
 	// checks, for dates that may not be in the future and for which stays
 	// are current. Nil means time.Now.
 	Now func() time.Time
+	// Hague is the Apostille Convention's parties and objectors the
+	// apostille register examines destinations against; zero means
+	// [DefaultHague].
+	Hague HagueList
+	// Calendar sets the working days of the apostille term.
+	Calendar Calendar
 }
 
 // Registry is the population register as its callers see it: lookups and
 // imports, each one transaction of its [Store] running the rules of this
 // package. It is safe for concurrent use.
 type Registry struct {
-	store Store
-	now   func() time.Time
+	store     Store
+	now       func() time.Time
+	apostille ApostilleRules
 }
 
 // New returns the registry kept in store. The registry owns store from now
 // on: [Registry.Close] closes it.
 func New(store Store, opts Options) *Registry {
-	r := &Registry{store: store, now: opts.Now}
+	r := &Registry{store: store, now: opts.Now, apostille: ApostilleRules{Hague: opts.Hague, Calendar: opts.Calendar}}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if r.apostille.Hague.IsZero() {
+		r.apostille.Hague = DefaultHague()
 	}
 	return r
 }

@@ -49,6 +49,8 @@ type Store interface {
 // one goroutine. Values it returns are copies that the caller owns.
 type Tx interface {
 	PopulationTx
+	TaxpayerTx
+	ApostilleTx
 }
 
 // PopulationTx is the storage contract of the population register:

@@ -23,7 +23,21 @@
 // decode, is reported as [registry.ErrCorrupt]; so is a file whose schema
 // is not "1" or that lacks a bucket. The two index buckets hold one empty
 // value per registration, kept in step with the registrations bucket in the
-// same transaction. PINs have a fixed length of 14 digits and dwelling IDs
+// same transaction.
+//
+// The taxpayer and apostille registers came later to schema 1; their
+// buckets (laterBuckets) are created, empty, when a file without them is
+// first opened for writing, and a read-only store reads a missing one as
+// empty:
+//
+//	taxpayers                  INN -> record (registry.Taxpayer)
+//	taxpayer_bindings          PIN (14 bytes) + entity INN -> record (registry.Binding)
+//	officials                  official ID -> record (registry.Official)
+//	officials_by_body          body + 0x00 + official ID -> empty
+//	apostilles                 apostille number (YYYY-NNNNNN) -> record (registry.Apostille)
+//	apostilles_by_application  application number -> apostille number
+//
+// Their records have the same format byte and JSON encoding. PINs have a fixed length of 14 digits and dwelling IDs
 // never contain 0x00 (see [registry.ValidID]), so a prefix scan finds
 // exactly one person's or one dwelling's entries. A read checks that each
 // entry's registration names that person or dwelling, and reports an index
