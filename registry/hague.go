@@ -61,7 +61,9 @@ func (h HagueList) Party(code string) bool { return slices.Contains(h.Parties, c
 func (h HagueList) Objects(code string) bool { return slices.Contains(h.Objectors, code) }
 
 // IsZero reports whether h is the empty list (no date, no parties).
-func (h HagueList) IsZero() bool { return h.AsOf.IsZero() && len(h.Parties) == 0 && len(h.Objectors) == 0 }
+func (h HagueList) IsZero() bool {
+	return h.AsOf.IsZero() && len(h.Parties) == 0 && len(h.Objectors) == 0
+}
 
 // Validate checks that every code is a known one, that the Kyrgyz
 // Republic is not its own party, and that every objector is a party.
