@@ -19,6 +19,8 @@
 //	registration.go getRegistration          (reads a RegistrationSource)
 //	dwelling.go     getDwellingResidents     (reads a DwellingSource)
 //	history.go      getAccessHistory         (reads the access log's History)
+//	taxpayer.go     getTaxpayer              (reads a TaxpayerSource)
+//	apostille.go    registerApostille, getApostille (an ApostilleRegister; the first is a write)
 //	members.go, replay.go, redact.go, metrics.go: access rights, replay cache, PIN redaction, metrics
 //
 // Services are grouped one concept per file; each file declares the one to

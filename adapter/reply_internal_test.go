@@ -92,7 +92,7 @@ func TestOutcomeCodesAndTexts(t *testing.T) {
 		t.Errorf("%d refusal codes, want %d", len(outcomeTexts), len(want))
 	}
 	for _, code := range want {
-		o, ok := outcomeOf(code)
+		o, ok := outcomeOf(verdict{code: code})
 		if !ok || o.ky == "" || o.ru == "" || o.ky == o.ru {
 			t.Errorf("%s: Kyrgyz %q, Russian %q", code, o.ky, o.ru)
 		}
