@@ -38,6 +38,8 @@ var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 const (
 	portal   = "central-server/GOV/70000002/portal"
 	sanarip  = "central-server/GOV/70000003/sanarip-aymak"
+	taxCab   = "central-server/GOV/70000004/tax-cabinet"
+	apostOff = "central-server/GOV/70000005/apostille"
 	stranger = "central-server/GOV/79999999/unknown"
 )
 
@@ -84,7 +86,7 @@ func newHarness(tb testing.TB) *harness {
 func newHarnessWith(tb testing.TB, change func(*adapter.Options)) *harness {
 	tb.Helper()
 	keys := map[string]keyPair{}
-	for _, m := range []string{portal, sanarip, stranger} {
+	for _, m := range []string{portal, sanarip, taxCab, apostOff, stranger} {
 		keys[m] = newKeyPair(tb, m)
 	}
 	return newHarnessFrom(tb, keys, change)
@@ -98,8 +100,10 @@ func newHarnessFrom(tb testing.TB, keys map[string]keyPair, change func(*adapter
 	hs.adapter = newKeyPair(tb, "central-server/GOV/70000001/population-registry")
 	trust := signing.NewTrustStore()
 	rights := map[string][]string{
-		portal:  {"getPerson", "getRegistration", "getAccessHistory"},
-		sanarip: {"getPerson", "getRegistration", "getDwellingResidents"},
+		portal:   {"getPerson", "getRegistration", "getAccessHistory"},
+		sanarip:  {"getPerson", "getRegistration", "getDwellingResidents"},
+		taxCab:   {"getTaxpayer", "getApostille"},
+		apostOff: {"registerApostille", "getApostille"},
 	}
 	for m, kp := range keys {
 		if m != stranger {
@@ -261,11 +265,7 @@ func TestSamplesGetTheirGoldenAnswers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			hs.tb = t
 			raw := readSample(t, path)
-			member := portal
-			if strings.Contains(string(raw), "sanarip-aymak") {
-				member = sanarip
-			}
-			signed := hs.sign(raw, member)
+			signed := hs.sign(raw, sampleMember(raw))
 			r := hs.send(signed)
 			if r.status != http.StatusOK || r.faultCode() != "" {
 				t.Fatalf("status %d fault %q\n%s", r.status, r.faultCode(), r.raw)
@@ -295,6 +295,17 @@ func TestSamplesGetTheirGoldenAnswers(t *testing.T) {
 
 var expectRe = regexp.MustCompile(`<!-- expect: (\S+) -->`)
 
+// sampleMember is the member a sample is signed as: the one its xrd:client
+// names (by subsystem), else the portal.
+func sampleMember(raw []byte) string {
+	for _, m := range []string{sanarip, taxCab, apostOff} {
+		if strings.Contains(string(raw), "<id:subsystemCode>"+m[strings.LastIndex(m, "/")+1:]+"</id:subsystemCode>") {
+			return m
+		}
+	}
+	return portal
+}
+
 func TestFaultSamplesGetTheirFaultCodes(t *testing.T) {
 	hs := newHarness(t)
 	files, _ := filepath.Glob("../testdata/faults/*.xml")
@@ -310,7 +321,7 @@ func TestFaultSamplesGetTheirFaultCodes(t *testing.T) {
 				t.Fatal("sample has no <!-- expect: CODE --> comment")
 			}
 			if !strings.Contains(path, "unsigned") {
-				raw = hs.sign(raw, portal)
+				raw = hs.sign(raw, sampleMember(raw))
 			}
 			r := hs.send(raw)
 			if r.status != http.StatusInternalServerError || r.faultCode() != string(m[1]) {

@@ -87,7 +87,12 @@ func TestAReplyDeclaresItsElementsOptionalAfterTheResult(t *testing.T) {
 
 func TestOutcomeCodesAndTexts(t *testing.T) {
 	// The codes are wire contract: integrators match on these strings.
-	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor"}
+	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor",
+		"InvalidInn", "NotTaxpayer", "TaxpayerNotFound",
+		"ApostilleRefused", "ApostilleApplicationReused", "InvalidApostilleNumber", "ApostilleNotFound",
+		"EmbassyDocument", "CommercialDocument", "NotForAbroad", "ForeignDocument", "SovietOriginal",
+		"NotConventionParty", "ObjectingState", "Illegible", "PencilOrFax", "UnofficialAdditions",
+		"BreachOfLaw", "SpecimenMismatch", "SignerNotAuthorised"}
 	if len(outcomeTexts) != len(want) {
 		t.Errorf("%d refusal codes, want %d", len(outcomeTexts), len(want))
 	}
