@@ -84,7 +84,9 @@ func testTaxpayerNotFound(t *testing.T, s registry.Store) {
 }
 
 func testTaxpayerReplace(t *testing.T, s registry.Store) {
-	update(t, s, func(tx registry.Tx) error { return putTaxpayers(tx, []registry.Taxpayer{soft}, []registry.Binding{bindSoft}) })
+	update(t, s, func(tx registry.Tx) error {
+		return putTaxpayers(tx, []registry.Taxpayer{soft}, []registry.Binding{bindSoft})
+	})
 	liquidated := soft
 	liquidated.Status = registry.TaxpayerLiquidated
 	approved := bindSoft
