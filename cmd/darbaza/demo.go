@@ -19,10 +19,10 @@ var demoMembers = []struct {
 	name, id string
 	services []string
 }{
-	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory"}},
-	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents"}},
-	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration"}},
-	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson"}},
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory", "getApostille"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "getApostille"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "getTaxpayer", "getApostille"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "registerApostille", "getApostille"}},
 }
 
 // prepareDemo makes dir a complete demo setup unless it already is one, and
@@ -114,6 +114,14 @@ http:
 
 access_log:
   checkpoint_interval: 1m  # how often a signed checkpoint of the chain is written
+
+# Where an apostille has effect: the Apostille Convention's parties (ISO 3166-1
+# alpha-2) and those objecting to Kyrgyzstan's accession, as of a date. Empty:
+# the list built in (as of 2024-11-01); set all three to follow the HCCH table.
+apostille:
+  hague_as_of: ""
+  hague_parties: []
+  hague_objectors: []
 
 # TLS client certificates (PEM) of Tunduk security servers that may send
 # unsigned requests; they need tls.cert and tls.key. Access rights still apply.

@@ -136,7 +136,8 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, logger); err != nil {
+	hague, _ := cfg.Apostille.Hague() // validated by config.Load
+	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, registry.Options{Hague: hague}, logger); err != nil {
 		return nil, err
 	}
 	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
@@ -193,14 +194,15 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
 }
 
-// openRegistry opens the registry store, loading the demo dataset into it
-// when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Registry, error) {
+// openRegistry opens the registry store with opts (the apostille
+// register's Hague list), loading the demo dataset into it when demo is set
+// and it is empty.
+func openRegistry(ctx context.Context, data dataDir, demo bool, opts registry.Options, logger *slog.Logger) (*registry.Registry, error) {
 	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	store := registry.New(file, registry.Options{})
+	store := registry.New(file, opts)
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
 			return nil, errors.Join(err, store.Close())
