@@ -105,7 +105,7 @@ func readApplication(call *Call) (registry.ApostilleApplication, error) {
 	if issuer, err = call.RequiredText("issuer", 20); err != nil {
 		return a, err
 	}
-	a.Document.Kind, a.Document.Issuer = registry.DocumentKind(kind), registry.Issuer(issuer)
+	a.Document.Kind, a.Document.Issuer = registry.OfficialDocumentKind(kind), registry.Issuer(issuer)
 	if a.Document.Issued, err = call.Date("documentIssued"); err != nil {
 		return a, err
 	}

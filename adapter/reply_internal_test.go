@@ -88,6 +88,7 @@ func TestAReplyDeclaresItsElementsOptionalAfterTheResult(t *testing.T) {
 func TestOutcomeCodesAndTexts(t *testing.T) {
 	// The codes are wire contract: integrators match on these strings.
 	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor",
+		"NoResidenceRegistration", "InvalidDocumentNumber", "DocumentNotFound", "DocumentExpired", "DocumentRevoked",
 		"InvalidInn", "NotTaxpayer", "TaxpayerNotFound",
 		"ApostilleRefused", "ApostilleApplicationReused", "InvalidApostilleNumber", "ApostilleNotFound",
 		"EmbassyDocument", "CommercialDocument", "NotForAbroad", "ForeignDocument", "SovietOriginal",

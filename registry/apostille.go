@@ -38,26 +38,26 @@ var (
 	ErrApplicationReused = errors.New("registry: application number already used for another application")
 )
 
-// DocumentKind is what an official document is, as far as the rules on
+// OfficialDocumentKind is what an official document is, as far as the rules on
 // what may be apostilled need to know (seed 004 §8, §10).
-type DocumentKind string
+type OfficialDocumentKind string
 
 // Document kinds.
 const (
-	DocOfficial     DocumentKind = "official"      // an act of a state body, court, notary or local self-government (§8 a)
-	DocNotarised    DocumentKind = "notarised"     // a notarised document (§8 b)
-	DocOfficialMark DocumentKind = "official_mark" // a document with an official mark: registration, a date visa, a certified signature (§8 c)
-	DocFounding     DocumentKind = "founding"      // a founding document of an entity (§10 b, the exception when a state body issued it)
-	DocPatent       DocumentKind = "patent"        // a patent document: a registration certificate, a licence (§10 b, likewise)
-	DocCommercial   DocumentKind = "commercial"    // a document of a commercial operation (§10 b)
-	DocCustoms      DocumentKind = "customs"       // a document of a customs operation (§10 b)
-	DocMilitaryID   DocumentKind = "military_id"   // not to be taken abroad (§10 c)
-	DocIDCard       DocumentKind = "id_card"       // not to be taken abroad (§10 c)
-	DocPassport     DocumentKind = "passport"      // not to be taken abroad (§10 c)
+	DocOfficial     OfficialDocumentKind = "official"      // an act of a state body, court, notary or local self-government (§8 a)
+	DocNotarised    OfficialDocumentKind = "notarised"     // a notarised document (§8 b)
+	DocOfficialMark OfficialDocumentKind = "official_mark" // a document with an official mark: registration, a date visa, a certified signature (§8 c)
+	DocFounding     OfficialDocumentKind = "founding"      // a founding document of an entity (§10 b, the exception when a state body issued it)
+	DocPatent       OfficialDocumentKind = "patent"        // a patent document: a registration certificate, a licence (§10 b, likewise)
+	DocCommercial   OfficialDocumentKind = "commercial"    // a document of a commercial operation (§10 b)
+	DocCustoms      OfficialDocumentKind = "customs"       // a document of a customs operation (§10 b)
+	DocMilitaryID   OfficialDocumentKind = "military_id"   // not to be taken abroad (§10 c)
+	DocIDCard       OfficialDocumentKind = "id_card"       // not to be taken abroad (§10 c)
+	DocPassport     OfficialDocumentKind = "passport"      // not to be taken abroad (§10 c)
 )
 
-// DocumentKinds lists every document kind.
-var DocumentKinds = []DocumentKind{DocOfficial, DocNotarised, DocOfficialMark, DocFounding, DocPatent,
+// OfficialDocumentKinds lists every document kind.
+var OfficialDocumentKinds = []OfficialDocumentKind{DocOfficial, DocNotarised, DocOfficialMark, DocFounding, DocPatent,
 	DocCommercial, DocCustoms, DocMilitaryID, DocIDCard, DocPassport}
 
 // Issuer is the kind of body that issued a document.
@@ -115,11 +115,11 @@ const (
 // ApostilleDocument is the official document an apostille is asked for:
 // the register book's "title of the document and its details".
 type ApostilleDocument struct {
-	Title   string       `json:"title"`
-	Details string       `json:"details"` // number, date and other details as written on it
-	Issued  Date         `json:"issued"`  // the date it was issued and signed
-	Kind    DocumentKind `json:"kind"`
-	Issuer  Issuer       `json:"issuer"`
+	Title   string               `json:"title"`
+	Details string               `json:"details"` // number, date and other details as written on it
+	Issued  Date                 `json:"issued"`  // the date it was issued and signed
+	Kind    OfficialDocumentKind `json:"kind"`
+	Issuer  Issuer               `json:"issuer"`
 	// NotarisedCopy is set when the document presented is a copy
 	// notarised in the Kyrgyz Republic, not the original (§9).
 	NotarisedCopy bool `json:"notarised_copy,omitempty"`
@@ -310,8 +310,8 @@ func (a ApostilleApplication) Validate(now time.Time) error {
 	switch {
 	case d.Kind == "":
 		return fmt.Errorf("%w: document.kind", ErrMissingField)
-	case !slices.Contains(DocumentKinds, d.Kind):
-		return fmt.Errorf("%w: document.kind %q (want one of %v)", ErrInvalidValue, d.Kind, DocumentKinds)
+	case !slices.Contains(OfficialDocumentKinds, d.Kind):
+		return fmt.Errorf("%w: document.kind %q (want one of %v)", ErrInvalidValue, d.Kind, OfficialDocumentKinds)
 	case d.Issuer == "":
 		return fmt.Errorf("%w: document.issuer", ErrMissingField)
 	case !slices.Contains(Issuers, d.Issuer):

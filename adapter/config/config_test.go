@@ -37,6 +37,10 @@ func TestBadFilesNameTheKey(t *testing.T) {
 		{"negative timeout", "http:\n  read_timeout: -1s\n", "http.read_timeout"},
 		{"proxies need TLS", "trusted_proxies: [proxy.crt]\n", "trusted_proxies"},
 		{"tls cert without key", "tls:\n  cert: a.crt\n", "tls"},
+		{"document key without cert", "documents:\n  key: doc.key\n", "documents"},
+		{"verify URL not http", "documents:\n  verify_url: population.tunduk.kg\n", "documents.verify_url"},
+		{"no failed look-ups allowed", "documents:\n  max_failed_lookups: 0\n", "documents.max_failed_lookups"},
+		{"zero look-up window", "documents:\n  failed_lookup_window: 0s\n", "documents.failed_lookup_window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

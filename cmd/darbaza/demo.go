@@ -19,10 +19,10 @@ var demoMembers = []struct {
 	name, id string
 	services []string
 }{
-	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory", "getApostille"}},
-	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "getApostille"}},
-	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "getTaxpayer", "getApostille"}},
-	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "registerApostille", "getApostille"}},
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory", "issueAddressCertificate", "verifyDocument", "getApostille"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument", "getApostille"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument", "getTaxpayer", "getApostille"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument", "registerApostille", "getApostille"}},
 }
 
 // prepareDemo makes dir a complete demo setup unless it already is one, and
@@ -114,6 +114,15 @@ http:
 
 access_log:
   checkpoint_interval: 1m  # how often a signed checkpoint of the chain is written
+
+documents:                 # address certificates (docs/documents.md)
+  key: ""                  # document-signing key (PEM); empty: the adapter key
+  cert: ""                 # its certificate (PEM); empty: the adapter certificate
+  issuer_ky: "Калкты каттоо реестри"          # issuing body on the certificate, Kyrgyz
+  issuer_ru: "Реестр регистрации населения"   # and Russian
+  verify_url: https://population.tunduk.kg/verify   # the QR code holds this + ?number=NUMBER
+  max_failed_lookups: 20   # verifyDocument look-ups finding nothing, per client ...
+  failed_lookup_window: 1h # ... within this window; then Client.TooManyFailedLookups
 
 # Where an apostille has effect: the Apostille Convention's parties (ISO 3166-1
 # alpha-2) and those objecting to Kyrgyzstan's accession, as of a date. Empty:

@@ -23,6 +23,10 @@ any line is bad, every bad line is listed with its number and nothing is
 imported. Records whose key exists are replaced, so importing a file twice is
 harmless. Stop the server first: the registry file is locked while it runs.
 
+Every record kind and field, with examples and the errors you get:
+docs/import.md in the source tree (/usr/share/doc/darbaza/docs/import.md
+where the Debian package is installed).
+
 Flags:
 `
 

@@ -113,17 +113,10 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		if err := check(tx); err != nil {
+		if err := createAdded(tx); err != nil {
 			return err
 		}
-		// Registers added to schema 1 later: a file from before them gets
-		// their buckets, empty, on its first read-write open.
-		for _, name := range laterBuckets {
-			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return check(tx)
 	})
 }
 

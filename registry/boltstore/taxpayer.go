@@ -20,12 +20,7 @@ const (
 	bucketApostilleByApp  = "apostilles_by_application" // application number -> apostille number
 )
 
-var laterBuckets = []string{
-	bucketTaxpayers, bucketBindings, bucketOfficials, bucketOfficialsByBody,
-	bucketApostilles, bucketApostilleByApp,
-}
-
-// later returns a bucket of laterBuckets, or nil in a read-only store
+// later returns a bucket of the two registers (in addedBuckets), or nil in a read-only store
 // opened on a file from before it: read as empty.
 func (t *tx) later(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
 
