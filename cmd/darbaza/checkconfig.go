@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter"
@@ -44,7 +45,8 @@ func checkConfig(cfg config.Config, w io.Writer) error {
 
 	// The service codes a member may be given: the catalogue's, built
 	// without sources (nothing is served).
-	catalog := adapter.NewCatalog(adapter.RegistryServices(nil, nil, time.Now)...)
+	catalog := adapter.NewCatalog(slices.Concat(adapter.RegistryServices(nil, nil, time.Now),
+		adapter.DocumentServices(nil, nil, time.Now))...)
 	if _, _, err := loadTrust(cfg.Members, catalog.Known); err != nil {
 		return err
 	}
