@@ -190,7 +190,7 @@ var applicationNodes = []node[application]{
 			if a.Decision != registry.DecisionRefused {
 				return outcome{}, false
 			}
-			return outcomeOf(refusalOutcomes[a.Refusal])
+			return outcomeOf(verdict{code: refusalOutcomes[a.Refusal]})
 		},
 			text("code", func(o outcome) string { return o.code }),
 			text("messageKy", func(o outcome) string { return o.ky }),

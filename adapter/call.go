@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
@@ -278,4 +279,58 @@ func (c *Call) ID(name, refusal string) (string, error) {
 		return "", refuse(refusal)
 	}
 	return id, nil
+}
+
+// INN reads the required argument name as a taxpayer number valid on now
+// (registry.ParseINN). Malformed is the InvalidInn answer. An individual's
+// INN, their PIN, is recorded as a subject of the call.
+func (c *Call) INN(name string, now time.Time) (string, registry.TaxpayerType, error) {
+	inn, err := c.required(name)
+	if err != nil {
+		return "", "", err
+	}
+	kind, err := registry.ParseINN(inn, now)
+	if err != nil {
+		return "", "", refuse(OutcomeInvalidINN)
+	}
+	if kind == registry.TaxpayerIndividual {
+		c.Subject(inn)
+	}
+	return inn, kind, nil
+}
+
+// RequiredText reads the required argument name, of at most maxRunes
+// characters; longer is a fault, as the schema's bound would be.
+func (c *Call) RequiredText(name string, maxRunes int) (string, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return "", err
+	}
+	if n := utf8.RuneCountInString(s); n > maxRunes {
+		return "", badRequest("%s has %d characters, at most %d are allowed", name, n, maxRunes)
+	}
+	return s, nil
+}
+
+// Date reads the required argument name as an xs:date without a time
+// zone (YYYY-MM-DD); anything else is a fault.
+func (c *Call) Date(name string) (registry.Date, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return registry.Date{}, err
+	}
+	d, err := registry.ParseDate(s)
+	if err != nil {
+		return registry.Date{}, badRequest("%s %q is not a date YYYY-MM-DD", name, s)
+	}
+	return d, nil
+}
+
+// OptionalBool reads the optional argument name as an xs:boolean (true,
+// false, 1 or 0); absent is false, anything else a fault.
+func (c *Call) OptionalBool(name string) (bool, error) {
+	if _, ok, err := c.arg(name); err != nil || !ok {
+		return false, err
+	}
+	return c.Bool(name)
 }

@@ -78,19 +78,19 @@ func serve[T any](o op[T]) *Service {
 // render makes the answer of v, or of the business refusal in err; any
 // other error is returned for a fault.
 func (o op[T]) render(call *Call, v T, err error) (Result, error) {
-	outcome := OutcomeOK
+	vd := verdict{code: OutcomeOK}
 	var r *refusal
 	if errors.As(err, &r) && o.reply.answer {
-		outcome, err = r.code, nil
+		vd, err = verdict{code: r.code, grounds: r.grounds}, nil
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	p := newPayload(call)
-	if err := o.reply.write(p, outcome, v); err != nil {
+	if err := o.reply.writeVerdict(p, vd, v); err != nil {
 		return Result{}, err
 	}
-	return Result{Payload: p, Outcome: outcome}, nil
+	return Result{Payload: p, Outcome: vd.code}, nil
 }
 
 // arg declares a request element of type xs:string.

@@ -22,6 +22,8 @@
 //	document.go     issueAddressCertificate, verifyDocument (Documents; a write under Seal)
 //	application.go  submitRegistration, confirmRegistration, deregister (write through an
 //	                ApplicationWriter, under Seal), getApplicationStatus (reads an ApplicationSource)
+//	taxpayer.go     getTaxpayer              (reads a TaxpayerSource)
+//	apostille.go    registerApostille, getApostille (an ApostilleRegister; the first is a write)
 //	members.go, replay.go, redact.go, metrics.go: access rights, replay cache, PIN redaction, metrics
 //
 // Services are grouped one concept per file; each file declares the one to

@@ -234,11 +234,16 @@ func (r reply[T]) fields() []field {
 // write fills payload: for an answer the result of outcome and, when it is
 // OK (or a detailed refusal), v; for a plain reply v.
 func (r reply[T]) write(payload *etree.Element, outcome string, v T) error {
+	return r.writeVerdict(payload, verdict{code: outcome}, v)
+}
+
+// writeVerdict is write for a verdict that may list grounds.
+func (r reply[T]) writeVerdict(payload *etree.Element, vd verdict, v T) error {
 	if r.answer {
-		if err := writeChildren(payload, []node[string]{resultNode}, outcome); err != nil {
+		if err := writeChildren(payload, []node[verdict]{resultNode}, vd); err != nil {
 			return err
 		}
-		if outcome != OutcomeOK && (r.detailed == nil || !r.detailed(v)) {
+		if vd.code != OutcomeOK && (r.detailed == nil || !r.detailed(v)) {
 			return nil
 		}
 	}

@@ -97,12 +97,18 @@ func TestOutcomeCodesAndTexts(t *testing.T) {
 		"ConsentNotGiven", "PurposeMismatch", "NotEntitled", "RegistrationEnded", "RegistrationNotFound",
 		"InvalidGround", "ApplicationNotFound", "ApplicationNumberReused", "InvalidApplicationNumber",
 		"InvalidApplication", "InvalidRegistrationId", "ApplicationNotAwaitingConfirmation",
-		"ApplicationLapsed", "NotTheApplicant"}
+		"ApplicationLapsed", "NotTheApplicant",
+		// The taxpayer and apostille registers (taxpayer.go, apostille.go).
+		"InvalidInn", "NotTaxpayer", "TaxpayerNotFound",
+		"ApostilleRefused", "ApostilleApplicationReused", "InvalidApostilleNumber", "ApostilleNotFound",
+		"EmbassyDocument", "CommercialDocument", "NotForAbroad", "ForeignDocument", "SovietOriginal",
+		"NotConventionParty", "ObjectingState", "Illegible", "PencilOrFax", "UnofficialAdditions",
+		"BreachOfLaw", "SpecimenMismatch", "SignerNotAuthorised"}
 	if len(outcomeTexts) != len(want) {
 		t.Errorf("%d refusal codes, want %d", len(outcomeTexts), len(want))
 	}
 	for _, code := range want {
-		o, ok := outcomeOf(code)
+		o, ok := outcomeOf(verdict{code: code})
 		if !ok || o.ky == "" || o.ru == "" || o.ky == o.ru {
 			t.Errorf("%s: Kyrgyz %q, Russian %q", code, o.ky, o.ru)
 		}
@@ -233,7 +239,7 @@ func TestEveryRefusalReasonHasItsOwnOutcome(t *testing.T) {
 	}
 	seen := map[string]registry.RefusalReason{}
 	for reason, code := range refusalOutcomes {
-		if o, ok := outcomeOf(code); !ok || o.ky == "" || o.ru == "" {
+		if o, ok := outcomeOf(verdict{code: code}); !ok || o.ky == "" || o.ru == "" {
 			t.Errorf("%s: code %s has no texts", reason, code)
 		}
 		if other, dup := seen[code]; dup {

@@ -68,6 +68,27 @@ func (c Calendar) WorkingDay(d Date) bool {
 	return !c.yearly[[2]int{int(t.Month()), t.Day()}] && !c.dated[d]
 }
 
+// DefaultCalendar is the calendar of DefaultHolidays.
+func DefaultCalendar() Calendar {
+	c, err := NewCalendar(DefaultHolidays)
+	if err != nil {
+		panic(err) // DefaultHolidays are valid MM-DD dates
+	}
+	return c
+}
+
+// isZero reports whether c is the zero Calendar (no holidays at all).
+func (c Calendar) isZero() bool { return c.yearly == nil && c.dated == nil }
+
+// AddWorkingDays returns the n-th working day after d (n >= 1): the day a
+// term of n working days that starts on d ends. n < 1 returns d.
+func (c Calendar) AddWorkingDays(d Date, n int) Date {
+	for ; n > 0; n-- {
+		d = c.nextWorkingDay(d)
+	}
+	return d
+}
+
 // nextWorkingDay is the first working day after d. A calendar that would
 // leave no working day in a year is misconfigured; the search stops there.
 func (c Calendar) nextWorkingDay(d Date) Date {

@@ -1,7 +1,10 @@
 // Package registry is the population-registration registry behind Darbaza:
 // persons, dwellings and registrations at the place of residence and the place
 // of stay, with their history: the types, the rules, and the storage contract
-// the rules run over.
+// the rules run over. Beside it live two registers of their own: the tax
+// service's taxpayers (taxpayer.go, [TaxpayerTx]) and the Interior
+// Ministry's apostille register with its officials authorised to sign
+// (apostille.go, [ApostilleTx]); docs/domain.md gives their rules.
 //
 // The domain rules come from the source documents summarised in the
 // project's domain notes (docs/domain.md, which lists the source documents

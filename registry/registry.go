@@ -22,27 +22,42 @@ type Options struct {
 	// confirmation period, the holiday calendar); the zero value is
 	// DefaultConfirmWithin and weekends without holidays.
 	Applications ApplicationRules
+	// Hague is the Apostille Convention's parties and objectors the
+	// apostille register examines destinations against; zero means
+	// [DefaultHague].
+	Hague HagueList
+	// Calendar sets the working days of the apostille term; zero means
+	// [DefaultCalendar].
+	Calendar Calendar
 }
 
 // Registry is the population register as its callers see it: lookups and
 // imports, each one transaction of its [Store] running the rules of this
 // package. It is safe for concurrent use.
 type Registry struct {
-	store Store
-	now   func() time.Time
-	rand  io.Reader
-	rules ApplicationRules
+	store     Store
+	now       func() time.Time
+	rand      io.Reader
+	rules     ApplicationRules
+	apostille ApostilleRules
 }
 
 // New returns the registry kept in store. The registry owns store from now
 // on: [Registry.Close] closes it.
 func New(store Store, opts Options) *Registry {
-	r := &Registry{store: store, now: opts.Now, rand: opts.Rand, rules: opts.Applications}
+	r := &Registry{store: store, now: opts.Now, rand: opts.Rand, rules: opts.Applications,
+		apostille: ApostilleRules{Hague: opts.Hague, Calendar: opts.Calendar}}
 	if r.now == nil {
 		r.now = time.Now
 	}
 	if r.rand == nil {
 		r.rand = rand.Reader
+	}
+	if r.apostille.Hague.IsZero() {
+		r.apostille.Hague = DefaultHague()
+	}
+	if r.apostille.Calendar.isZero() {
+		r.apostille.Calendar = DefaultCalendar()
 	}
 	return r
 }

@@ -51,6 +51,8 @@ type Tx interface {
 	PopulationTx
 	DocumentTx
 	ApplicationTx
+	TaxpayerTx
+	ApostilleTx
 }
 
 // PopulationTx is the storage contract of the population register:

@@ -74,6 +74,8 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Members are the callers and what each may call.
 	Members []Member `yaml:"members"`
+	// Apostille configures the apostille register (apostille.go).
+	Apostille Apostille `yaml:"apostille"`
 }
 
 // TLS turns on HTTPS. Empty Cert and Key mean plain HTTP.
@@ -386,5 +388,5 @@ func (c *Config) Validate() error {
 			return bad(key+".services", "%s may call nothing; list its services", m.ID)
 		}
 	}
-	return nil
+	return c.Apostille.validate(bad)
 }

@@ -21,10 +21,10 @@ var demoMembers = []struct {
 }{
 	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory",
 		"submitRegistration", "confirmRegistration", "deregister", "getApplicationStatus",
-		"issueAddressCertificate", "verifyDocument"}},
-	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument"}},
-	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument"}},
-	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument"}},
+		"issueAddressCertificate", "verifyDocument", "getApostille"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument", "getApostille"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument", "getTaxpayer", "getApostille"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument", "registerApostille", "getApostille"}},
 }
 
 // prepareDemo makes dir a complete demo setup unless it already is one, and
@@ -130,6 +130,14 @@ registration:             # applications through the portal (submitRegistration 
   # Days off on which no refusal notice falls due: MM-DD every year, YYYY-MM-DD once
   # (add Orozo Ait and Kurman Ait each year). A list here replaces this default.
   holidays: ["01-01", "01-07", "02-23", "03-08", "03-21", "04-07", "05-01", "05-05", "05-09", "08-31", "11-07", "11-08"]
+
+# Where an apostille has effect: the Apostille Convention's parties (ISO 3166-1
+# alpha-2) and those objecting to Kyrgyzstan's accession, as of a date. Empty:
+# the list built in (as of 2024-11-01); set all three to follow the HCCH table.
+apostille:
+  hague_as_of: ""
+  hague_parties: []
+  hague_objectors: []
 
 # TLS client certificates (PEM) of Tunduk security servers that may send
 # unsigned requests; they need tls.cert and tls.key. Access rights still apply.

@@ -159,7 +159,8 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoMetric(build()))
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, cfg.Registration, logger); err != nil {
+	hague, _ := cfg.Apostille.Hague() // validated by config.Load
+	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, cfg.Registration, hague, logger); err != nil {
 		return nil, err
 	}
 	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
@@ -220,8 +221,9 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 }
 
 // openRegistry opens the registry store, with the application rules of
-// apps, loading the demo dataset into it when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Registration, logger *slog.Logger) (*registry.Registry, error) {
+// apps and the apostille register's Hague list, loading the demo dataset
+// into it when demo is set and it is empty.
+func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
 	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
@@ -236,6 +238,8 @@ func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Regi
 	}
 	store := registry.New(hooked, registry.Options{
 		Applications: registry.ApplicationRules{ConfirmWithin: time.Duration(apps.ConfirmWithin), Calendar: calendar},
+		Calendar:     calendar,
+		Hague:        hague,
 	})
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
@@ -290,6 +294,23 @@ func loadTrust(members []config.Member, known func(code string) bool) (*signing.
 	return trust, rights, nil
 }
 
+// catalogSources are what the services answer from. checkConfig builds
+// the catalogue with none, only to know the service codes.
+type catalogSources struct {
+	registry  adapter.Registry
+	history   adapter.History
+	documents adapter.Documents
+	limit     *adapter.LookupLimiter
+}
+
+// newCatalog is the one list of every service this adapter offers.
+func newCatalog(src catalogSources) *adapter.Catalog {
+	return adapter.NewCatalog(slices.Concat(
+		adapter.RegistryServices(src.registry, src.history, time.Now),
+		adapter.DocumentServices(src.documents, src.limit, time.Now),
+	)...)
+}
+
 // newHandler builds the request pipeline over the open stores: the service
 // catalogue, the members' rights and certificates, the replay cache (refilled
 // from the access log) and the adapter's signer.
@@ -301,8 +322,7 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 		return nil, err
 	}
 	limit := adapter.NewLookupLimiter(cfg.Documents.MaxFailedLookups, time.Duration(cfg.Documents.FailedLookupWindow))
-	catalog := adapter.NewCatalog(slices.Concat(adapter.RegistryServices(s.registry, s.access, time.Now),
-		adapter.DocumentServices(office, limit, time.Now))...)
+	catalog := newCatalog(catalogSources{registry: s.registry, history: s.access, documents: office, limit: limit})
 	trust, rights, err := loadTrust(cfg.Members, catalog.Known)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,22 @@
 // entry's registration names that person or dwelling, and reports an index
 // out of step as [registry.ErrCorrupt].
 //
+// The taxpayer and apostille registers came later too; their buckets (in
+// addedBuckets, like documents) are created, empty, when a file without
+// them is first opened for writing, and a read-only store reads a missing
+// one as empty. Their records have the same format byte and JSON encoding:
+//
+//	taxpayers                  INN -> record (registry.Taxpayer)
+//	taxpayer_bindings          PIN (14 bytes) + entity INN -> record (registry.Binding)
+//	officials                  official ID -> record (registry.Official)
+//	officials_by_body          body + 0x00 + official ID -> empty
+//	apostilles                 apostille number (YYYY-NNNNNN) -> record (registry.Apostille)
+//	apostilles_by_application  application number -> apostille number
+//
+// Bodies never contain 0x00 (the rules refuse control characters) and
+// INNs have 14 digits, so the prefix scans of officials_by_body and
+// taxpayer_bindings find exactly one body's or one person's entries.
+//
 // Transactions are bbolt's: one writer at a time in one process, readers
 // on snapshots in parallel; the file lock keeps other processes out (or
 // shares it among read-only ones). That makes every Update serializable,

@@ -188,7 +188,13 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 
 // addedBuckets are the buckets added to the file format after schema 1 was
 // frozen; init creates each on a file that lacks it.
-var addedBuckets = []string{bucketDocuments, bucketApplications}
+var addedBuckets = []string{
+	bucketDocuments,    // document.go
+	bucketApplications, // application.go
+	// The taxpayer and apostille registers (taxpayer.go, apostille.go).
+	bucketTaxpayers, bucketBindings, bucketOfficials, bucketOfficialsByBody,
+	bucketApostilles, bucketApostilleByApp,
+}
 
 // createAdded creates the added buckets a file lacks.
 func createAdded(btx *bolt.Tx) error {

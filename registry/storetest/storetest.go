@@ -6,7 +6,8 @@
 // indexes, read-only views, atomic and serializable updates, cancelled
 // contexts) and then runs the rules through it: an import, the views, a
 // new residence ending the old one, and registrations racing for the last
-// place in a dwelling.
+// place in a dwelling. The taxpayer and apostille registers have cases of
+// their own (taxpayer.go, apostille.go) in the same shape.
 package storetest
 
 import (
@@ -55,7 +56,10 @@ func Run(t *testing.T, newStore func(t *testing.T) registry.Store) {
 		{"rules: a new residence ends the stored one", testNewResidence},
 		{"rules: two registrations racing for the last place cannot both pass", testLastPlace},
 	}
-	for _, tt := range append(tests, applicationTests...) {
+	tests = append(tests, applicationTests...) // application.go
+	tests = append(tests, taxpayerTests...)    // taxpayer.go
+	tests = append(tests, apostilleTests...)   // apostille.go
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
 	}
 }
