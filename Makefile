@@ -4,6 +4,20 @@ BIN         := bin/darbaza
 VERSION     := $(shell cat VERSION)
 COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+# Debian packages the tests drive (interop-deps installs them), one a line.
+DEB_PACKAGES := \
+	adduser \
+	chromium \
+	libxml2-utils \
+	poppler-utils \
+	python3-xmlsec \
+	python3-zeep \
+	strace \
+	softhsm2 \
+	systemd \
+	xmlsec1 \
+	zbar-tools
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
@@ -48,11 +62,14 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive, strace for the
-## access log's fsync test, and chromium for the console's browser test (Debian + npm)
+## interop-deps: the Debian packages the tests drive (DEB_PACKAGES: the real
+## SOAP clients, strace for the access log's fsync test, poppler-utils and
+## zbar-tools for the certificate's PDF and QR tests, SoftHSM2 for keys held
+## through PKCS #11, chromium for the auditors' console's browser test) and
+## node-soap from npm
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adduser systemd xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 ## deb: the Debian package, bin/darbaza_VERSION_ARCH.deb (cmd/darbaza/package)

@@ -1,7 +1,8 @@
 // Package config reads Darbaza's single YAML configuration file into a
 // Config over Default. Decoding is strict: an unknown key, a value of the
 // wrong type, a bad duration, an X-Road identifier that does not parse, a
-// limit outside its range or a member listed twice or with no services is
+// limit outside its range, a holiday that is no date, or a member listed
+// twice or with no services is
 // an error wrapping ErrInvalid that names the key. Relative paths are
 // resolved against the file's folder. The files a Config names
 // (certificates, keys) are not read here: the server reads them at start
@@ -13,12 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -59,7 +64,11 @@ type Config struct {
 	HTTP      HTTP      `yaml:"http"`
 	AccessLog AccessLog `yaml:"access_log"`
 	// Console is the auditors' read-only web console (docs/console.md).
-	Console Console `yaml:"console"`
+	Console   Console   `yaml:"console"`
+	Documents Documents `yaml:"documents"`
+	// Registration configures the registration applications filed through
+	// the portal (submitRegistration, confirmRegistration, deregister).
+	Registration Registration `yaml:"registration"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
 	// may send unsigned requests: the security server already checked the
@@ -67,6 +76,8 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Members are the callers and what each may call.
 	Members []Member `yaml:"members"`
+	// Apostille configures the apostille register (apostille.go).
+	Apostille Apostille `yaml:"apostille"`
 }
 
 // TLS turns on HTTPS. Empty Cert and Key mean plain HTTP.
@@ -80,7 +91,7 @@ type TLS struct {
 
 // Signing configures WS-Security, the profile docs/protocol.md describes.
 type Signing struct {
-	Key  string `yaml:"key"`  // adapter private key, PEM; empty: DATA_DIR/keys/adapter.key
+	Key  string `yaml:"key"`  // adapter private key, PEM file or PKCS #11 URI (signing/pkcs11); empty: DATA_DIR/keys/adapter.key
 	Cert string `yaml:"cert"` // adapter certificate, PEM; empty: DATA_DIR/keys/adapter.crt
 	// MaxClockSkew is how far a caller's clock may be off ours.
 	MaxClockSkew Duration `yaml:"max_clock_skew"`
@@ -113,6 +124,55 @@ type HTTP struct {
 type AccessLog struct {
 	// CheckpointInterval is how often a signed checkpoint is written.
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	// CheckpointKey and CheckpointCert are the key that signs the log's
+	// checkpoints, apart from the adapter key that signs responses
+	// (docs/witness.md): a PEM file or a PKCS #11 URI (signing/pkcs11), and
+	// a PEM certificate. Empty: the adapter key and certificate. Witnessed
+	// checkpoints need an ECDSA P-256 key.
+	CheckpointKey  string `yaml:"checkpoint_key"`
+	CheckpointCert string `yaml:"checkpoint_cert"`
+	// Origin names the log in its witnessed checkpoints; empty: the
+	// provider identifier.
+	Origin string `yaml:"origin"`
+	// Witnesses receive every checkpoint and countersign it.
+	Witnesses []Witness `yaml:"witnesses"`
+	// WitnessMaxAge is how long the newest checkpoint may go without a
+	// witness's cosignature before /readyz fails.
+	WitnessMaxAge Duration `yaml:"witness_max_age"`
+	// RefuseUnwitnessed makes the adapter refuse requests
+	// (Server.ServerProxy.AccessLogUnavailable) while /readyz reports the
+	// log unwitnessed, rather than only report it.
+	RefuseUnwitnessed bool `yaml:"refuse_unwitnessed"`
+}
+
+// Witness is one witness of the access log (darbaza witness serve).
+type Witness struct {
+	// URL is the witness's base URL.
+	URL string `yaml:"url"`
+	// Key is its verifier key, name+hash+base64, as 'darbaza witness
+	// keygen' prints it.
+	Key string `yaml:"key"`
+}
+
+// Documents configures the result documents Darbaza issues (address
+// certificates) and their verification (docs/documents.md).
+type Documents struct {
+	// Key and Cert are the document-signing key pair, PEM. Both empty
+	// means the adapter's (signing.key and signing.cert).
+	Key  string `yaml:"key"`
+	Cert string `yaml:"cert"`
+	// IssuerKy and IssuerRu name the issuing body on the certificate, in
+	// Kyrgyz and Russian.
+	IssuerKy string `yaml:"issuer_ky"`
+	IssuerRu string `yaml:"issuer_ru"`
+	// VerifyURL is where a verifier checks a certificate online; the QR
+	// code holds it with "?number=" and the number appended.
+	VerifyURL string `yaml:"verify_url"`
+	// MaxFailedLookups bounds, per client, the verifyDocument look-ups
+	// that find no document within FailedLookupWindow; over it the
+	// client gets Client.TooManyFailedLookups.
+	MaxFailedLookups   int      `yaml:"max_failed_lookups"`
+	FailedLookupWindow Duration `yaml:"failed_lookup_window"`
 }
 
 // Console configures the auditors' web console (docs/console.md): a
@@ -169,6 +229,19 @@ type Member struct {
 	LegacySHA1 bool `yaml:"legacy_sha1"`
 }
 
+// Registration configures the application rules (docs/domain.md,
+// "Registration through the portal").
+type Registration struct {
+	// ConfirmWithin is how long an application awaits its applicant's
+	// confirmation (seed 000 §7) before it lapses. Default 72h.
+	ConfirmWithin Duration `yaml:"confirm_within"`
+	// Holidays are the public holidays on which no refusal notice falls due
+	// (seed 001 §29): MM-DD for every year, YYYY-MM-DD for one day (the
+	// moving feasts Orozo Ait and Kurman Ait). A list given replaces the
+	// default, Kyrgyzstan's fixed holidays (registry.DefaultHolidays).
+	Holidays []string `yaml:"holidays"`
+}
+
 // Default is the configuration an empty file yields.
 func Default() Config {
 	return Config{
@@ -193,7 +266,18 @@ func Default() Config {
 			IdleTimeout:     Duration(60 * time.Second),
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
-		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute), WitnessMaxAge: Duration(5 * time.Minute)},
+		Documents: Documents{
+			IssuerKy:           "Калкты каттоо реестри",
+			IssuerRu:           "Реестр регистрации населения",
+			VerifyURL:          "https://population.tunduk.kg/verify",
+			MaxFailedLookups:   20,
+			FailedLookupWindow: Duration(time.Hour),
+		},
+		Registration: Registration{
+			ConfirmWithin: Duration(registry.DefaultConfirmWithin),
+			Holidays:      slices.Clone(registry.DefaultHolidays),
+		},
 		Console: Console{
 			Listen:      "127.0.0.1:8443",
 			SessionTTL:  Duration(30 * time.Minute),
@@ -236,7 +320,7 @@ func Parse(raw []byte) (Config, error) {
 // resolve makes relative file paths relative to dir, the config's folder.
 func (c *Config) resolve(dir string) {
 	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, "pkcs11:") {
 			*p = filepath.Join(dir, *p)
 		}
 	}
@@ -252,6 +336,10 @@ func (c *Config) resolve(dir string) {
 	for i := range c.Console.Auditors {
 		abs(&c.Console.Auditors[i].Certificate)
 	}
+	abs(&c.Documents.Key)
+	abs(&c.Documents.Cert)
+	abs(&c.AccessLog.CheckpointKey)
+	abs(&c.AccessLog.CheckpointCert)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -292,10 +380,41 @@ func (c *Config) Validate() error {
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
 		{"console.session_ttl", c.Console.SessionTTL}, {"console.session_max", c.Console.SessionMax},
 		{"console.lockout", c.Console.Lockout},
+		{"documents.failed_lookup_window", c.Documents.FailedLookupWindow},
+		{"registration.confirm_within", c.Registration.ConfirmWithin},
+		{"access_log.witness_max_age", c.AccessLog.WitnessMaxAge},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
 		}
+	}
+	switch doc := c.Documents; {
+	case (doc.Key == "") != (doc.Cert == ""):
+		return bad("documents", "key and cert go together")
+	case doc.IssuerKy == "" || doc.IssuerRu == "":
+		return bad("documents", "issuer_ky and issuer_ru must not be empty")
+	case !strings.HasPrefix(doc.VerifyURL, "https://") && !strings.HasPrefix(doc.VerifyURL, "http://"):
+		return bad("documents.verify_url", "%q is no http(s) URL", doc.VerifyURL)
+	case doc.MaxFailedLookups < 1:
+		return bad("documents.max_failed_lookups", "must be at least 1")
+	}
+	if (c.AccessLog.CheckpointKey == "") != (c.AccessLog.CheckpointCert == "") {
+		return bad("access_log", "checkpoint_key and checkpoint_cert go together")
+	}
+	if o := c.AccessLog.Origin; strings.ContainsAny(o, " \t\n+") {
+		return bad("access_log.origin", "%q: no spaces and no '+'", o)
+	}
+	for i, w := range c.AccessLog.Witnesses {
+		key := fmt.Sprintf("access_log.witnesses[%d]", i)
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(key+".url", "%q is not an http(s) URL", w.URL)
+		}
+		if strings.Count(w.Key, "+") < 2 {
+			return bad(key+".key", "%q is not a verifier key (name+hash+base64)", w.Key)
+		}
+	}
+	if c.AccessLog.RefuseUnwitnessed && len(c.AccessLog.Witnesses) == 0 {
+		return bad("access_log.refuse_unwitnessed", "needs access_log.witnesses")
 	}
 	l := c.Limits
 	switch {
@@ -309,6 +428,9 @@ func (c *Config) Validate() error {
 		return bad("limits.max_references", "%d is outside 3..64", l.MaxReferences)
 	case l.MaxInFlight < 1:
 		return bad("limits.max_in_flight", "must be at least 1")
+	}
+	if _, err := registry.NewCalendar(c.Registration.Holidays); err != nil {
+		return bad("registration.holidays", "%v", err)
 	}
 	if err := c.Console.validate(c.Listen); err != nil {
 		return err
@@ -327,7 +449,7 @@ func (c *Config) Validate() error {
 			return bad(key+".services", "%s may call nothing; list its services", m.ID)
 		}
 	}
-	return nil
+	return c.Apostille.validate(bad)
 }
 
 // validate checks the console section; soapListen is the SOAP address,

@@ -42,10 +42,10 @@ type Witnessed struct {
 	Witness string    // who signed, for a human
 }
 
-// WitnessSource is the seam for witnessed checkpoints (issue 13): the
-// access log on which this console was built does not expose them, so
-// `darbaza serve` passes none and the console says that no witness is
-// configured. A log that keeps witness countersignatures implements it.
+// WitnessSource reports witnessed checkpoints (docs/witness.md): `darbaza
+// serve` passes its witness sender's newest cosigned checkpoint when
+// access_log.witnesses are configured, else none, and the console then
+// says that no witness is configured.
 type WitnessSource interface {
 	// LastWitnessed returns the newest witnessed checkpoint; ok is false
 	// if there is none yet.

@@ -150,6 +150,21 @@ from 'darbaza audit archive', which must be sealed by a checkpoint over its
 last record. An archive and the log that remains link up: the log's
 "starts after" hash equals the archive's head.
 
+With --witness STATE (a witness's state file, see 'darbaza witness') it also
+checks the log against the newest checkpoint that witness countersigned: the
+log must still hold that record with that hash. This finds what the
+adapter's own signatures cannot: a tail cut off together with its
+checkpoints, and a history rewritten and re-signed with the adapter's keys.
+Give the witness's public key with --witness-key to check its cosignature
+against the key you were given rather than the one the file names.
+
+With --evidence DIR it also checks callers' evidence: every .xml file in DIR
+must be a response signed by a certificate given with --cert (the adapter's),
+and the log must hold its record (the same client and xrd:id, matched by the
+response's exact digest when the file is the bytes that were sent) within
+the verified chain. A response without its record is reported as tampering.
+It needs the subject HMAC key (--hmac-key) to find ids that hold PINs.
+
 Prints a summary, or the first bad record. Exit status: 0 verified,
 1 tampering found, 2 usage or I/O error.
 `
@@ -160,6 +175,9 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	files.register(fs)
 	exportFile := fs.String("export", "", "verify this export file (JSON Lines or CSV) instead of the log")
 	archiveFile := fs.String("archive", "", "verify this archive file instead of the log")
+	witnessState := fs.String("witness", "", "a witness's state file: the log must hold the checkpoint it countersigned")
+	evidenceDir := fs.String("evidence", "", "a folder of signed responses callers kept: each must have its record in the log")
+	witnessKey := fs.String("witness-key", "", "the witness's verifier key (name+hash+base64); default the one its state file names")
 	if code, done := parseFlagsOrUsage(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -172,6 +190,26 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return auditError(stderr, "verify", err)
 	}
 	opts := accesslog.VerifyOptions{Certificates: certs}
+	if *evidenceDir != "" && (*exportFile != "" || *archiveFile != "") {
+		fmt.Fprintln(stderr, "darbaza audit verify: --evidence checks the log, not an export or archive")
+		return 2
+	}
+	var evs []*evidence
+	if *evidenceDir != "" {
+		key, err := files.subjectKey()
+		if err != nil {
+			return auditError(stderr, "verify", err)
+		}
+		if evs, err = readEvidence(*evidenceDir, certs, func(pin string) string { return accesslog.SubjectID(key, pin) }); err != nil {
+			return auditError(stderr, "verify", err)
+		}
+	}
+	var witnessLine string
+	if *witnessState != "" {
+		if opts.Witnessed, witnessLine, err = witnessedFromState(*witnessState, *witnessKey, certs); err != nil {
+			return auditError(stderr, "verify", err)
+		}
+	}
 	var rep accesslog.Report
 	var what string
 	switch {
@@ -199,8 +237,13 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if rep, err = rd.Verify(ctx, opts); err != nil {
 			return auditError(stderr, "verify", err)
 		}
+		if evs != nil {
+			if err := checkEvidence(ctx, rd, evs, rep, stdout); err != nil {
+				return auditError(stderr, "verify", err)
+			}
+		}
 	}
-	fmt.Fprintf(stdout, "%s: verified\n%s", what, rep)
+	fmt.Fprintf(stdout, "%s: verified\n%s%s", what, rep, witnessLine)
 	return 0
 }
 
@@ -418,7 +461,7 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(files.certs) > 0 {
 		certFile = files.certs[0]
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
+	signer, cert, err := loadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
 	if err != nil {
 		return auditError(stderr, "archive", err)
 	}

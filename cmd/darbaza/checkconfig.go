@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/signing"
 )
@@ -44,7 +43,7 @@ func checkConfig(cfg config.Config, w io.Writer) error {
 
 	// The service codes a member may be given: the catalogue's, built
 	// without sources (nothing is served).
-	catalog := adapter.NewCatalog(adapter.RegistryServices(nil, nil, time.Now)...)
+	catalog := newCatalog(catalogSources{})
 	if _, _, err := loadTrust(cfg.Members, catalog.Known); err != nil {
 		return err
 	}

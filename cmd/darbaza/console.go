@@ -4,15 +4,19 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/adapter/console"
 	"github.com/darbaza/darbaza/signing"
@@ -64,9 +68,10 @@ func consoleAuditors(cfg config.Console) ([]console.Auditor, *x509.CertPool, err
 
 // newConsoleServer builds the console over the open access log, or
 // returns nil when the config names no auditor (the console is off).
-// Verifications trust the adapter certificate, as `darbaza audit verify`
-// does.
-func newConsoleServer(cfg config.Console, log *accesslog.Log, adapterCert *x509.Certificate, logger *slog.Logger) (*consoleServer, error) {
+// Verifications trust the checkpoint certificate, as `darbaza audit
+// verify` does; sender, if not nil, reports the newest witnessed
+// checkpoint.
+func newConsoleServer(cfg config.Console, log *accesslog.Log, checkpointCert *x509.Certificate, sender *witness.Sender, logger *slog.Logger) (*consoleServer, error) {
 	if len(cfg.Auditors) == 0 {
 		return nil, nil
 	}
@@ -78,11 +83,15 @@ func newConsoleServer(cfg config.Console, log *accesslog.Log, adapterCert *x509.
 	if err != nil {
 		return nil, fmt.Errorf("%w: console.cert: %w", config.ErrInvalid, err)
 	}
+	var witnessed console.WitnessSource
+	if sender != nil {
+		witnessed = senderWitness{sender}
+	}
 	con, err := console.New(console.Options{
 		Log:         log,
 		Auditors:    auditors,
-		Verify:      accesslog.VerifyOptions{Certificates: []*x509.Certificate{adapterCert}},
-		Witness:     nil, // the access log does not expose witnessed checkpoints yet (issue 13)
+		Verify:      accesslog.VerifyOptions{Certificates: []*x509.Certificate{checkpointCert}},
+		Witness:     witnessed,
 		SessionTTL:  time.Duration(cfg.SessionTTL),
 		SessionMax:  time.Duration(cfg.SessionMax),
 		MaxFailures: cfg.MaxFailures,
@@ -146,4 +155,55 @@ func checkConsole(cfg config.Console, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "console:         https://%s/, %d auditors\n", cfg.Listen, len(cfg.Auditors))
 	return nil
+}
+
+// senderWitness shows the console the newest checkpoint a witness
+// countersigned, as the witness sender last received it.
+type senderWitness struct{ sender *witness.Sender }
+
+func (w senderWitness) LastWitnessed(context.Context) (console.Witnessed, bool, error) {
+	msg := w.sender.LastCosigned()
+	if len(msg) == 0 {
+		return console.Witnessed{}, false, nil
+	}
+	wit, err := parseCosigned(msg)
+	return wit, err == nil, err
+}
+
+// parseCosigned reads a cosigned checkpoint note, which the sender
+// verified when the witness returned it: the size from the note text
+// (C2SP tlog-checkpoint: origin, size, root), and the newest
+// cosignature's witness name and time (C2SP tlog-cosignature, a
+// signature line "— NAME base64(keyhash[4] || timestamp[8] || sig[64])"
+// with the timestamp in seconds since the Unix epoch, big-endian).
+func parseCosigned(msg []byte) (console.Witnessed, error) {
+	text, sigs, ok := strings.Cut(string(msg), "\n\n")
+	lines := strings.Split(text, "\n")
+	if !ok || len(lines) < 3 {
+		return console.Witnessed{}, errors.New("cosigned checkpoint: not a signed note")
+	}
+	size, err := strconv.ParseUint(lines[1], 10, 64)
+	if err != nil {
+		return console.Witnessed{}, fmt.Errorf("cosigned checkpoint: size %q", lines[1])
+	}
+	w := console.Witnessed{Seq: size}
+	for _, line := range strings.Split(sigs, "\n") {
+		rest, ok := strings.CutPrefix(line, "\u2014 ")
+		name, b64, ok2 := strings.Cut(rest, " ")
+		if !ok || !ok2 {
+			continue
+		}
+		sig, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(sig) != 4+8+64 {
+			continue // the log's own signature, or not a cosignature/v1
+		}
+		var secs int64
+		for _, b := range sig[4:12] {
+			secs = secs<<8 | int64(b)
+		}
+		if t := time.Unix(secs, 0).UTC(); t.After(w.Time) {
+			w.Time, w.Witness = t, name
+		}
+	}
+	return w, nil
 }

@@ -13,9 +13,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/adapter/console"
+	"github.com/darbaza/darbaza/internal/testkeys"
 )
 
 // TestServeRunsTheConsoleAndAuditListsItsSearches runs the real binary
@@ -137,5 +143,38 @@ func TestConsolePasswordPrintsAHashTheConsoleAccepts(t *testing.T) {
 	out.Reset()
 	if code := consolePassword(nil, strings.NewReader("short\n"), &out, &errOut); code != 1 || out.Len() != 0 {
 		t.Fatalf("a short password: exit %d, printed %q", code, out.String())
+	}
+}
+
+func TestParseCosignedReadsTheSizeAndTheNewestCosignature(t *testing.T) {
+	logKey := testkeys.EC(t, "checkpoints")
+	logSigner, err := witness.NewECDSASigner("example.org/darbaza", logKey.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, _, err := witness.GenerateWitnessKey("witness.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigner, err := fnote.NewSignerForCosignatureV1(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().Add(-time.Second).UTC()
+	msg, err := note.Sign(&note.Note{Text: witness.Checkpoint{Origin: "example.org/darbaza", Size: 1234}.Text()}, logSigner, cosigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := parseCosigned(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Seq != 1234 || w.Witness != "witness.example.org" || w.Time.Before(before.Truncate(time.Second)) || w.Time.After(time.Now().Add(time.Second)) {
+		t.Fatalf("parsed %+v from\n%s", w, msg)
+	}
+	for _, bad := range []string{"", "no blank line", "origin\nnot-a-size\nroot\n\n— x AAAA\n"} {
+		if _, err := parseCosigned([]byte(bad)); err == nil {
+			t.Errorf("parseCosigned(%q) succeeded", bad)
+		}
 	}
 }

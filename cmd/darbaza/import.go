@@ -14,8 +14,10 @@ import (
 
 const importUsage = `Usage: darbaza import [--data DIR] FILE.jsonl
 
-Loads persons, dwellings and registrations from JSON Lines, one object per
-line with a "kind" of person, dwelling or registration. Every line is
+Loads persons, dwellings and registrations, taxpayers and their bindings to
+legal entities, officials authorised to sign and apostille register entries
+from JSON Lines, one object per line with a "kind" of person, dwelling,
+registration, taxpayer, binding, official or apostille. Every line is
 checked (PIN format and birth date, dates, references between records); if
 any line is bad, every bad line is listed with its number and nothing is
 imported. Records whose key exists are replaced, so importing a file twice is
@@ -71,5 +73,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "imported %d lines: %d persons, %d dwellings, %d registrations (%d replaced, %d residences ended by newer ones)\n",
 		rep.Lines, rep.Persons, rep.Dwellings, rep.Registrations, rep.Replaced, rep.EndedResidences)
+	if rep.Taxpayers+rep.Bindings+rep.Officials+rep.Apostilles > 0 {
+		fmt.Fprintf(stdout, "and %d taxpayers, %d bindings to entities, %d officials authorised to sign, %d apostille entries\n",
+			rep.Taxpayers, rep.Bindings, rep.Officials, rep.Apostilles)
+	}
 	return 0
 }

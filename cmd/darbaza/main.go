@@ -32,7 +32,9 @@ Commands:
   audit     verify, list, export and archive the access log (for auditors)
   console-password
             hash an auditor's password for the web console (docs/console.md)
+  witness   countersign the access log's checkpoints from another machine
   backup    copy the registry, access log and keys, also while serving
+  certificate  issue, verify and render address certificates
   version   print the version
 
 Run 'darbaza <command> -h' for the flags of a command.
@@ -46,14 +48,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
-		"serve":   runServe,
-		"import":  runImport,
-		"keygen":  runKeygen,
-		"sign":    runSign,
-		"send":    runSend,
-		"audit":   runAudit,
-		"backup":  runBackup,
-		"version": runVersion,
+		"serve":       runServe,
+		"import":      runImport,
+		"keygen":      runKeygen,
+		"sign":        runSign,
+		"send":        runSend,
+		"audit":       runAudit,
+		"backup":      runBackup,
+		"certificate": runCertificate,
+		"witness":     runWitness,
+		"version":     runVersion,
 
 		"console-password": runConsolePassword,
 	}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
@@ -118,6 +120,7 @@ type server struct {
 	logger   *slog.Logger
 	registry *registry.Registry
 	access   *accesslog.Log
+	witness  *witness.Sender // nil without access_log.witnesses
 	http     *http.Server
 	admin    *http.Server   // backups, on a Unix socket in the data folder
 	console  *consoleServer // the auditors' console; nil when no auditor is configured
@@ -128,9 +131,13 @@ type server struct {
 
 // serverKeys are the secrets a server starts with.
 type serverKeys struct {
-	signer  crypto.Signer     // the adapter key: signs responses and checkpoints
+	signer  crypto.Signer     // the adapter key: signs responses
 	cert    *x509.Certificate // its certificate, sent in every response
 	subject []byte            // the access log's HMAC key for data subjects
+	// The key that signs the access log's checkpoints and its
+	// certificate: access_log.checkpoint_key, else the adapter key.
+	checkpoint     crypto.Signer
+	checkpointCert *x509.Certificate
 }
 
 // newServer wires everything from cfg. It is the one place dependencies
@@ -147,13 +154,20 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	if err != nil {
 		return nil, err
 	}
+	if keys.checkpoint, keys.checkpointCert, err = loadCheckpointKey(cfg.AccessLog, keys.signer, keys.cert); err != nil {
+		return nil, err
+	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoMetric(build()))
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, logger); err != nil {
+	hague, _ := cfg.Apostille.Hague() // validated by config.Load
+	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, cfg.Registration, hague, logger); err != nil {
 		return nil, err
 	}
 	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
+		return nil, err
+	}
+	if s.witness, err = newWitnessSender(cfg, s.access, keys.checkpoint, metrics, logger); err != nil {
 		return nil, err
 	}
 	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
@@ -168,7 +182,7 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		return nil, err
 	}
 	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.http.ErrorLog}
-	if s.console, err = newConsoleServer(cfg.Console, s.access, keys.cert, logger); err != nil {
+	if s.console, err = newConsoleServer(cfg.Console, s.access, keys.checkpointCert, s.witness, logger); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -192,7 +206,7 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	if err := os.MkdirAll(data.KeysDir(), 0o700); err != nil {
 		return serverKeys{}, err
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
+	signer, cert, err := loadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
 	if err != nil {
 		return serverKeys{}, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, data.KeysDir())
 	}
@@ -210,28 +224,43 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
 }
 
-// openRegistry opens the registry store, loading the demo dataset into it
-// when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Registry, error) {
+// openRegistry opens the registry store, with the application rules of
+// apps and the apostille register's Hague list, loading the demo dataset
+// into it when demo is set and it is empty.
+func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
 	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	store := registry.New(file, registry.Options{})
+	calendar, err := registry.NewCalendar(apps.Holidays) // checked by config.Validate
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%w: registration.holidays: %w", config.ErrInvalid, err), file.Close())
+	}
+	hooked, arm, err := crashBeforeCommit(file, os.Getenv(crashAtEnv))
+	if err != nil {
+		return nil, errors.Join(err, file.Close())
+	}
+	store := registry.New(hooked, registry.Options{
+		Applications: registry.ApplicationRules{ConfirmWithin: time.Duration(apps.ConfirmWithin), Calendar: calendar},
+		Calendar:     calendar,
+		Hague:        hague,
+	})
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
 			return nil, errors.Join(err, store.Close())
 		}
 	}
+	arm()
 	return store, nil
 }
 
-// openAccessLog opens the access log for writing, signed with the adapter key.
+// openAccessLog opens the access log for writing, its checkpoints signed
+// with the checkpoint key.
 func openAccessLog(data dataDir, keys serverKeys, cfg config.AccessLog, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
 	log, err := accesslog.Open(accesslog.Options{
 		Path:               data.AccessLogPath(),
-		Signer:             keys.signer,
-		Certificate:        keys.cert,
+		Signer:             keys.checkpoint,
+		Certificate:        keys.checkpointCert,
 		SubjectKey:         keys.subject,
 		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
 		Registerer:         metrics,
@@ -269,13 +298,35 @@ func loadTrust(members []config.Member, known func(code string) bool) (*signing.
 	return trust, rights, nil
 }
 
+// catalogSources are what the services answer from. checkConfig builds
+// the catalogue with none, only to know the service codes.
+type catalogSources struct {
+	registry  adapter.Registry
+	history   adapter.History
+	documents adapter.Documents
+	limit     *adapter.LookupLimiter
+}
+
+// newCatalog is the one list of every service this adapter offers.
+func newCatalog(src catalogSources) *adapter.Catalog {
+	return adapter.NewCatalog(slices.Concat(
+		adapter.RegistryServices(src.registry, src.history, time.Now),
+		adapter.DocumentServices(src.documents, src.limit, time.Now),
+	)...)
+}
+
 // newHandler builds the request pipeline over the open stores: the service
 // catalogue, the members' rights and certificates, the replay cache (refilled
 // from the access log) and the adapter's signer.
 func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[string]bool, metrics prometheus.Registerer) (http.Handler, error) {
 	cfg := s.cfg
 	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
-	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+	office, err := newOffice(cfg, s.registry, keys.signer, keys.cert)
+	if err != nil {
+		return nil, err
+	}
+	limit := adapter.NewLookupLimiter(cfg.Documents.MaxFailedLookups, time.Duration(cfg.Documents.FailedLookupWindow))
+	catalog := newCatalog(catalogSources{registry: s.registry, history: s.access, documents: office, limit: limit})
 	trust, rights, err := loadTrust(cfg.Members, catalog.Known)
 	if err != nil {
 		return nil, err
@@ -286,12 +337,16 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
 		return nil, fmt.Errorf("replay cache from the access log: %w", err)
 	}
+	var log adapter.AccessLog = s.access
+	if s.witness != nil && cfg.AccessLog.RefuseUnwitnessed {
+		log = witnessGate{Log: s.access, sender: s.witness}
+	}
 	return adapter.New(adapter.Options{
 		Provider: provider,
 		Limits:   soap.Limits{MaxBytes: cfg.Limits.MaxBodyBytes, MaxDepth: cfg.Limits.MaxDepth, MaxElements: cfg.Limits.MaxElements},
 		Catalog:  catalog,
 		Members:  members,
-		Log:      s.access,
+		Log:      log,
 		Verifier: &signing.Policy{
 			Trust:         trust,
 			MaxSkew:       time.Duration(cfg.Signing.MaxClockSkew),
@@ -352,14 +407,22 @@ func (s *server) newHTTPServer(handler http.Handler, metrics *prometheus.Registr
 	return srv, nil
 }
 
-// ready answers /readyz: 503 while shutting down or while the access log
-// cannot be written, since every request would then fail closed.
+// ready answers /readyz: 503 while shutting down, while the access log
+// cannot be written, since every request would then fail closed, or while
+// no witness has countersigned its newest checkpoint for longer than
+// access_log.witness_max_age.
 func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+	var unwitnessed error
+	if s.witness != nil {
+		unwitnessed = s.witness.Healthy()
+	}
 	switch err := s.access.Healthy(); {
 	case s.stopping.Load():
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 	case err != nil:
 		http.Error(w, "access log unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	case unwitnessed != nil:
+		http.Error(w, "access log unwitnessed: "+unwitnessed.Error(), http.StatusServiceUnavailable)
 	default:
 		fmt.Fprintln(w, "ready")
 	}
@@ -395,6 +458,11 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	s.logger.Info("serving", "addr", ln.Addr().String(), "tls", scheme == "https")
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
+	if s.witness != nil {
+		wctx, stopWitness := context.WithCancel(context.Background())
+		defer stopWitness()
+		go s.witness.Run(wctx)
+	}
 
 	select {
 	case err = <-served:
