@@ -52,6 +52,11 @@ type Config struct {
 	Provider string `yaml:"provider"`
 	// Demo loads the built-in demo dataset when the registry is empty.
 	Demo bool `yaml:"demo"`
+	// Storage is where the registry and the access log are kept: "bolt",
+	// files in DataDir for one node, or "postgres", a database several
+	// nodes share (docs/postgres.md). Keys stay in DataDir either way.
+	Storage  string   `yaml:"storage"`
+	Postgres Postgres `yaml:"postgres"`
 
 	TLS       TLS       `yaml:"tls"`
 	Signing   Signing   `yaml:"signing"`
@@ -113,6 +118,26 @@ type AccessLog struct {
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
 }
 
+// Postgres is the database of storage: postgres.
+type Postgres struct {
+	// DSN is a libpq connection string or URL without a password, e.g.
+	// postgres://darbaza@db1:5432/darbaza?sslmode=verify-full.
+	DSN string `yaml:"dsn"`
+	// PasswordFile names a file whose first line is the password;
+	// PasswordEnv an environment variable holding it. The password is
+	// never written to a log.
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// Migrate applies the schema migrations at serve start (as `darbaza
+	// migrate` does); false refuses to start on an older schema.
+	Migrate bool `yaml:"migrate"`
+	// MaxConns caps the node's connections; zero means pgxpool's default.
+	MaxConns int32 `yaml:"max_conns"`
+	// Recover is how often a node that lost the database checks whether it
+	// is back, to accept requests again.
+	Recover Duration `yaml:"recover"`
+}
+
 // Member is one caller.
 type Member struct {
 	// ID is the X-Road client identifier, INSTANCE/CLASS/CODE[/SUBSYSTEM].
@@ -151,6 +176,8 @@ func Default() Config {
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
 		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		Storage:   "bolt",
+		Postgres:  Postgres{Recover: Duration(time.Second)},
 	}
 }
 
@@ -196,6 +223,7 @@ func (c *Config) resolve(dir string) {
 	abs(&c.TLS.ClientCA)
 	abs(&c.Signing.Key)
 	abs(&c.Signing.Cert)
+	abs(&c.Postgres.PasswordFile)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -238,6 +266,21 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
 		}
+	}
+	switch c.Storage {
+	case "bolt":
+	case "postgres":
+		if c.Postgres.DSN == "" {
+			return bad("postgres.dsn", "must be set when storage is postgres")
+		}
+		if c.Postgres.Recover <= 0 {
+			return bad("postgres.recover", "must be positive")
+		}
+		if c.Postgres.MaxConns < 0 {
+			return bad("postgres.max_conns", "must not be negative")
+		}
+	default:
+		return bad("storage", "%q is neither bolt nor postgres", c.Storage)
 	}
 	l := c.Limits
 	switch {

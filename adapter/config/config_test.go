@@ -37,6 +37,9 @@ func TestBadFilesNameTheKey(t *testing.T) {
 		{"negative timeout", "http:\n  read_timeout: -1s\n", "http.read_timeout"},
 		{"proxies need TLS", "trusted_proxies: [proxy.crt]\n", "trusted_proxies"},
 		{"tls cert without key", "tls:\n  cert: a.crt\n", "tls"},
+		{"unknown storage", "storage: sqlite\n", "storage"},
+		{"postgres without a dsn", "storage: postgres\n", "postgres.dsn"},
+		{"postgres recover not positive", "storage: postgres\npostgres:\n  dsn: postgres://darbaza@db/darbaza\n  recover: 0s\n", "postgres.recover"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
