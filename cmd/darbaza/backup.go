@@ -17,7 +17,7 @@ import (
 	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
-const backupUsage = `Usage: darbaza backup [--data DIR] --out DIR
+const backupUsage = `Usage: darbaza backup [--data DIR | --config FILE] --out DIR
 
 Copies the registry (registry.db), the access log (accesslog.db) and the keys
 (keys/) into a new folder, consistently: each store as of one moment.
@@ -30,6 +30,11 @@ The copy is a complete data folder: 'darbaza audit verify --data OUT' checks
 its access log; 'darbaza serve' with data_dir pointing at it restores it.
 The keys are secret: keep the backup where the adapter key may be.
 
+With --config and storage: postgres, the registry and the access log are in
+the database: the copy holds the keys, the config file, and postgres.dump,
+made by pg_dump (--format=custom, one consistent snapshot, while the nodes
+serve); restore it with pg_restore (docs/postgres.md).
+
 Flags:
 `
 
@@ -38,6 +43,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, backupUsage); fl.PrintDefaults() }
 	data := fl.String("data", "./data", "the server's data folder")
+	configPath := fl.String("config", "", "the server's config file; with storage: postgres the database is dumped with pg_dump")
 	out := fl.String("out", "", "folder to create for the copy (must not exist)")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
@@ -49,6 +55,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := os.Mkdir(*out, 0o700); err != nil {
 		fmt.Fprintln(stderr, "darbaza backup:", err)
 		return 2
+	}
+	if *configPath != "" {
+		return backupConfigured(ctx, *configPath, *out, stdout, stderr)
 	}
 	from, to := dataDir(*data), dataDir(*out)
 	hot, err := backupStores(ctx, from, to)

@@ -23,10 +23,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/darbaza/darbaza/adapter"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/pglog"
 	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/adapter/pgreplay"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
+	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
@@ -106,6 +111,7 @@ type server struct {
 	logger   *slog.Logger
 	registry *registry.Registry
 	access   *accesslog.Log
+	pg       *pgxpool.Pool // storage: postgres only
 	http     *http.Server
 	admin    *http.Server // backups, on a Unix socket in the data folder
 	stopping atomic.Bool
@@ -136,10 +142,15 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, logger); err != nil {
+	if cfg.Storage == "postgres" {
+		if s.pg, err = openPostgres(ctx, cfg.Postgres, logger); err != nil {
+			return nil, err
+		}
+	}
+	if s.registry, err = openRegistry(ctx, s.data, s.pg, cfg.Demo, logger); err != nil {
 		return nil, err
 	}
-	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
+	if s.access, err = openAccessLog(s.data, s.pg, keys, cfg, metrics, logger); err != nil {
 		return nil, err
 	}
 	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
@@ -165,6 +176,9 @@ func (s *server) closeStores() error {
 	}
 	if s.registry != nil {
 		err = errors.Join(err, s.registry.Close())
+	}
+	if s.pg != nil {
+		s.pg.Close()
 	}
 	return err
 }
@@ -193,14 +207,18 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
 }
 
-// openRegistry opens the registry store, loading the demo dataset into it
-// when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Registry, error) {
-	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
+// openRegistry opens the registry store (in pg if not nil, else the bbolt
+// file), loading the demo dataset into it when demo is set and it is empty.
+func openRegistry(ctx context.Context, data dataDir, pg *pgxpool.Pool, demo bool, logger *slog.Logger) (*registry.Registry, error) {
+	var rs registry.Store = pgstore.New(pg)
+	if pg == nil {
+		file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+		rs = file
 	}
-	store := registry.New(file, registry.Options{})
+	store := registry.New(rs, registry.Options{})
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
 			return nil, errors.Join(err, store.Close())
@@ -209,17 +227,23 @@ func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Log
 	return store, nil
 }
 
-// openAccessLog opens the access log for writing, signed with the adapter key.
-func openAccessLog(data dataDir, keys serverKeys, cfg config.AccessLog, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
-	log, err := accesslog.Open(accesslog.Options{
+// openAccessLog opens the access log for writing, signed with the adapter
+// key: in pg if not nil (recovering by itself when the database comes
+// back), else in the bbolt file.
+func openAccessLog(data dataDir, pg *pgxpool.Pool, keys serverKeys, cfg config.Config, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
+	opts := accesslog.Options{
 		Path:               data.AccessLogPath(),
 		Signer:             keys.signer,
 		Certificate:        keys.cert,
 		SubjectKey:         keys.subject,
-		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
+		CheckpointInterval: time.Duration(cfg.AccessLog.CheckpointInterval),
 		Registerer:         metrics,
 		Logger:             logger,
-	})
+	}
+	if pg != nil {
+		opts.Path, opts.Backend, opts.Recover = "", pglog.New(pg), time.Duration(cfg.Postgres.Recover)
+	}
+	log, err := accesslog.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("access log: %w", err)
 	}
@@ -265,9 +289,16 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 	}
 	members := adapter.NewMembers(rights)
 
-	replay := adapter.NewReplayCache(time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew))
-	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
-		return nil, fmt.Errorf("replay cache from the access log: %w", err)
+	window := time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew)
+	var replay adapter.Replayer
+	if s.pg != nil {
+		replay = pgreplay.New(s.pg, window) // shared by every node, durable
+	} else {
+		cache := adapter.NewReplayCache(window)
+		if err := seedReplay(ctx, s.access, cache, time.Now()); err != nil {
+			return nil, fmt.Errorf("replay cache from the access log: %w", err)
+		}
+		replay = cache
 	}
 	return adapter.New(adapter.Options{
 		Provider: provider,
@@ -335,17 +366,27 @@ func (s *server) newHTTPServer(handler http.Handler, metrics *prometheus.Registr
 	return srv, nil
 }
 
-// ready answers /readyz: 503 while shutting down or while the access log
-// cannot be written, since every request would then fail closed.
-func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+// ready answers /readyz: 503 while shutting down, while the access log
+// cannot be written, or while the database (storage: postgres) does not
+// answer, since every request would then fail closed.
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	switch err := s.access.Healthy(); {
 	case s.stopping.Load():
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 	case err != nil:
 		http.Error(w, "access log unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	case s.pg != nil && s.ping(r.Context()) != nil:
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 	default:
 		fmt.Fprintln(w, "ready")
 	}
+}
+
+// ping checks that the database answers, within pingTimeout.
+func (s *server) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return s.pg.Ping(ctx)
 }
 
 // run serves until ctx ends, then drains requests and closes the stores.

@@ -68,7 +68,7 @@ func Open(ctx context.Context, opts Options) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, errors.New("postgres: the DSN does not parse")
 	}
-	password, err := readPassword(opts)
+	password, err := Password(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,9 @@ func Open(ctx context.Context, opts Options) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func readPassword(opts Options) (string, error) {
+// Password reads the password opts name: from PasswordFile, else from
+// PasswordEnv, else none ("").
+func Password(opts Options) (string, error) {
 	switch {
 	case opts.PasswordFile != "":
 		b, err := os.ReadFile(opts.PasswordFile)

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/internal/postgres"
+)
+
+const migrateUsage = `Usage: darbaza migrate [--config FILE]
+
+Creates or updates the PostgreSQL schema of a config with storage: postgres
+(docs/postgres.md). Migrations are numbered and forward-only: each is applied
+once, in order, in its own transaction; a database whose schema is newer than
+this build is refused and left as it is. Several nodes may run it at once:
+they wait for each other. 'darbaza serve' runs it at start when
+postgres.migrate is true, and otherwise refuses a schema that is not current.
+
+Flags:
+`
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, migrateUsage); fl.PrintDefaults() }
+	configPath := fl.String("config", "darbaza.yaml", "configuration file (YAML) with storage: postgres")
+	if err := fl.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if fl.NArg() > 0 {
+		fl.Usage()
+		return 2
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza migrate:", err)
+		return 2
+	}
+	if cfg.Storage != "postgres" {
+		fmt.Fprintf(stderr, "darbaza migrate: %s: storage is %q; migrate is for storage: postgres\n", *configPath, cfg.Storage)
+		return 2
+	}
+	pool, err := postgres.Open(ctx, pgOptions(cfg.Postgres))
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza migrate:", err)
+		return 1
+	}
+	defer pool.Close()
+	from, to, err := postgres.Migrate(ctx, pool)
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza migrate:", err)
+		return 1
+	}
+	if from == to {
+		fmt.Fprintf(stdout, "schema version %d: up to date\n", to)
+	} else {
+		fmt.Fprintf(stdout, "schema version %d -> %d\n", from, to)
+	}
+	return 0
+}
+
+func pgOptions(c config.Postgres) postgres.Options {
+	return postgres.Options{DSN: c.DSN, PasswordFile: c.PasswordFile, PasswordEnv: c.PasswordEnv, MaxConns: c.MaxConns}
+}
+
+// openPostgres connects to the database of cfg and migrates its schema or
+// checks that it is current. The error never holds the password.
+func openPostgres(ctx context.Context, cfg config.Postgres, logger *slog.Logger) (*pgxpool.Pool, error) {
+	pool, err := postgres.Open(ctx, pgOptions(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("%w: postgres.dsn: %w", config.ErrInvalid, err)
+	}
+	if cfg.Migrate {
+		from, to, err := postgres.Migrate(ctx, pool)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		logger.Info("postgres schema", "from", from, "to", to)
+		return pool, nil
+	}
+	if err := postgres.Check(ctx, pool); err != nil {
+		pool.Close()
+		if errors.Is(err, postgres.ErrOlderSchema) {
+			err = fmt.Errorf("%w (or set postgres.migrate: true)", err)
+		}
+		return nil, err
+	}
+	return pool, nil
+}
+
+// pingTimeout bounds the database check of /readyz.
+const pingTimeout = time.Second
+
+// backupConfigured backs up the setup of a config file into out (which
+// exists, empty): the keys, the config, and the stores: a pg_dump of the
+// database for storage: postgres, else the data folder's files.
+func backupConfigured(ctx context.Context, configPath, out string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(configPath)
+	if err == nil && cfg.Storage != "postgres" {
+		hot, err := backupStores(ctx, dataDir(cfg.DataDir), dataDir(out))
+		if err == nil {
+			err = copyKeys(dataDir(cfg.DataDir).KeysDir(), dataDir(out).KeysDir())
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "darbaza backup:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "backed up %s into %s (hot: %v)\n", cfg.DataDir, out, hot)
+		return 0
+	}
+	if err == nil {
+		err = copyKeys(dataDir(cfg.DataDir).KeysDir(), dataDir(out).KeysDir())
+	}
+	if err == nil {
+		err = copyFile(configPath, filepath.Join(out, "darbaza.yaml"))
+	}
+	if err == nil {
+		err = pgDump(ctx, cfg.Postgres, filepath.Join(out, "postgres.dump"))
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza backup:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backed up the keys, the config and the database (pg_dump) into %s\n", out)
+	return 0
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
+}
+
+// pgDump runs pg_dump --format=custom on the database of cfg into path.
+// The password goes to pg_dump in PGPASSWORD, never on its command line;
+// a search_path in the DSN (libpq does not know it as a parameter) goes in
+// PGOPTIONS.
+func pgDump(ctx context.Context, cfg config.Postgres, path string) error {
+	bin, err := findPGDump()
+	if err != nil {
+		return err
+	}
+	dsn, env, err := libpqDSN(cfg)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--file="+path, "--dbname="+dsn)
+	cmd.Env = append(os.Environ(), env...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_dump: %w: %s", err, bytes.TrimSpace(msg))
+	}
+	return nil
+}
+
+func findPGDump() (string, error) {
+	if p, err := exec.LookPath("pg_dump"); err == nil {
+		return p, nil
+	}
+	if ms, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_dump"); len(ms) > 0 {
+		return ms[len(ms)-1], nil
+	}
+	return "", errors.New("pg_dump not found; install Debian's postgresql-client")
+}
+
+func libpqDSN(cfg config.Postgres) (string, []string, error) {
+	var env []string
+	pw, err := postgres.Password(pgOptions(cfg))
+	if err != nil {
+		return "", nil, err
+	}
+	if pw != "" {
+		env = append(env, "PGPASSWORD="+pw)
+	}
+	dsn := cfg.DSN
+	if u, err := url.Parse(dsn); err == nil && strings.Contains(dsn, "://") {
+		q := u.Query()
+		if sp := q.Get("search_path"); sp != "" {
+			q.Del("search_path")
+			u.RawQuery = q.Encode()
+			dsn = u.String()
+			env = append(env, "PGOPTIONS=-c search_path="+sp)
+		}
+	}
+	return dsn, env, nil
+}
