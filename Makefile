@@ -4,7 +4,13 @@ BIN         := bin/darbaza
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
-.PHONY: all build run test check fmt vet staticcheck bench fuzz interop-deps clean
+.PHONY: all build run test check fmt vet staticcheck bench fuzz interop-deps pg-deps pg-up pg-down clean
+
+# The throwaway PostgreSQL cluster of the tests (.ci/postgres): `make pg-up`
+# starts it; `make test` then passes its DSN to the tests.
+PGDIR       ?= /tmp/darbaza-pg
+PGPORT      ?= 55432
+export DARBAZA_TEST_POSTGRES ?= $(shell cat $(PGDIR)/dsn 2>/dev/null)
 
 all: build
 
@@ -51,6 +57,17 @@ interop-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
+
+## pg-deps: PostgreSQL from Debian's packages, for the tests of storage: postgres
+pg-deps:
+	.ci/postgres install
+
+## pg-up / pg-down: start / stop the tests' throwaway cluster in PGDIR
+pg-up:
+	.ci/postgres start $(PGDIR) $(PGPORT)
+
+pg-down:
+	.ci/postgres stop $(PGDIR)
 
 clean:
 	rm -rf bin
