@@ -84,6 +84,7 @@ func pgDemo(tb testing.TB, c *pgCluster, dir string) {
 		tb.Fatal(err)
 	}
 	cfg := strings.Replace(string(raw), "\ndemo: true", "\ndemo: false", 1)
+	cfg = strings.Replace(cfg, "\nstorage: bolt\n", "\n", 1)
 	cfg += fmt.Sprintf("storage: postgres\npostgres:\n  dsn: %s\n  password_file: pg-password\n  migrate: true\n  recover: 200ms\n", c.dsn)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		tb.Fatal(err)
