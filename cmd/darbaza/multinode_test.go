@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,6 +128,48 @@ func loggedOK(tb testing.TB, cfg string) map[string]bool {
 	return logged
 }
 
+var (
+	accessRe     = regexp.MustCompile(`<access>`)
+	nextCursorRe = regexp.MustCompile(`<nextCursor>([^<]+)</nextCursor>`)
+)
+
+// historyCount pages through getAccessHistory of the sample's person on
+// the node at url and returns how many accesses it lists.
+func historyCount(tb testing.TB, s *testServer, url string) int {
+	tb.Helper()
+	signer, err := loadSigner(s.member("portal"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../testdata/requests/getAccessHistory-found.xml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n, cursor := 0, ""
+	for range 100 {
+		page := "<reg:limit>100</reg:limit>"
+		if cursor != "" {
+			page = "<reg:cursor>" + cursor + "</reg:cursor>" + page
+		}
+		req, err := signRequest(signer, []byte(strings.Replace(string(raw), "<reg:limit>5</reg:limit>", page, 1)), true)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		code, body, err := postWith(http.DefaultClient, url, req)
+		if err != nil || code != http.StatusOK || !strings.Contains(body, "<code>"+adapter.OutcomeOK+"</code>") {
+			tb.Fatalf("getAccessHistory: %d %v\n%.600s", code, err, body)
+		}
+		n += len(accessRe.FindAllString(body, -1))
+		m := nextCursorRe.FindStringSubmatch(body)
+		if m == nil {
+			return n
+		}
+		cursor = m[1]
+	}
+	tb.Fatal("getAccessHistory pages do not end")
+	return 0
+}
+
 func TestThreeNodesOnOneDatabase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and three servers")
@@ -150,6 +193,23 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 	f.Close()
 	if code, out, errOut := darbaza(t, "import", "--config", cfg, dataset); code != 0 {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	// A node whose subject key is not the others' is refused at start.
+	stray := filepath.Join(base, "stray")
+	copyDir(t, dirs[0], stray)
+	if _, err := createSubjectKey(demoDataDir(stray).SubjectKeyPath()); err != nil {
+		t.Fatal(err)
+	}
+	startServerAt(t, stray).stop(t) // the first node fixes the database's key
+	if code, _, errOut := darbaza(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0"); code != 1 || !strings.Contains(errOut, "subject-hmac.key") {
+		t.Fatalf("a node with another subject key: exit %d, want 1 naming the key\n%s", code, errOut)
+	}
+	// The nodes share the stray's keys from now on.
+	if err := os.RemoveAll(demoDataDir(dirs[0]).KeysDir()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(demoDataDir(stray).KeysDir(), demoDataDir(dirs[0]).KeysDir()); err != nil {
+		t.Fatal(err)
 	}
 	copyDir(t, dirs[0], dirs[1])
 	copyDir(t, dirs[0], dirs[2])
@@ -213,6 +273,10 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 	if code, out, errOut := darbaza(t, "audit", "verify", "--config", cfg); code != 0 {
 		t.Fatalf("audit verify after kill -9: exit %d\n%s%s", code, out, errOut)
 	}
+	// Node 3 sees the accesses every node logged, node 1's too.
+	if n := historyCount(t, nodes[2], nodes[2].URL); n < len(answered) {
+		t.Errorf("getAccessHistory on node 3 lists %d accesses, but the nodes answered %d requests for the person", n, len(answered))
+	}
 	// A request node 1 answered, replayed to node 2, is refused.
 	replayed := 0
 	for _, r := range byNode1 {
@@ -274,6 +338,24 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 	for id := range answered {
 		if !logged[id] {
 			t.Errorf("answered request %s has no access-log record", id)
+		}
+	}
+
+	// The password is in no node's log.
+	for i, s := range nodes {
+		if strings.Contains(s.stderr.String(), c.password) {
+			t.Errorf("node %d logged the database password", i+1)
+		}
+	}
+
+	// A backup: the keys, the config and a pg_dump of the database.
+	out := filepath.Join(base, "backup")
+	if code, stdout, errOut := darbaza(t, "backup", "--config", cfg, "--out", out); code != 0 {
+		t.Fatalf("backup: exit %d\n%s%s", code, stdout, errOut)
+	}
+	for _, f := range []string{"postgres.dump", "darbaza.yaml", "keys/adapter.key", "keys/subject-hmac.key"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("backup: %s missing or empty: %v", f, err)
 		}
 	}
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/internal/postgres"
 )
@@ -101,6 +102,17 @@ func openPostgres(ctx context.Context, cfg config.Postgres, logger *slog.Logger)
 		return nil, err
 	}
 	return pool, nil
+}
+
+// agreeOnKeys refuses to serve with a subject key other than the one the
+// nodes sharing the database use: records made under two keys would each
+// be found under one only (getAccessHistory, audit list --pin).
+func agreeOnKeys(ctx context.Context, pool *pgxpool.Pool, data dataDir, keys serverKeys) error {
+	fp := accesslog.SubjectID(keys.subject, "darbaza: the fingerprint of the subject key")
+	if err := postgres.AgreeOnKey(ctx, pool, "subject-hmac", fp); err != nil {
+		return fmt.Errorf("%s: %w; copy keys/ from a node that serves on this database", data.SubjectKeyPath(), err)
+	}
+	return nil
 }
 
 // pingTimeout bounds the database check of /readyz.

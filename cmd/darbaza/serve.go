@@ -31,8 +31,8 @@ import (
 	"github.com/darbaza/darbaza/adapter/pgreplay"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
-	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/registry/demo"
+	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
 )
@@ -131,9 +131,10 @@ type serverKeys struct {
 // error, whatever it opened is closed again.
 func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *server, err error) {
 	s = &server{cfg: cfg, data: dataDir(cfg.DataDir), logger: logger}
+	opened := s // s is nil once an error is returned
 	defer func() {
 		if err != nil {
-			s.closeStores()
+			opened.closeStores()
 		}
 	}()
 	keys, err := loadServerKeys(s.data, cfg.Signing, logger)
@@ -144,6 +145,9 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Storage == "postgres" {
 		if s.pg, err = openPostgres(ctx, cfg.Postgres, logger); err != nil {
+			return nil, err
+		}
+		if err := agreeOnKeys(ctx, s.pg, s.data, keys); err != nil {
 			return nil, err
 		}
 	}

@@ -75,3 +75,20 @@ func TestMigrateIsForwardOnly(t *testing.T) {
 		t.Errorf("Check after editing a migration = %v, want ErrChangedMigration", err)
 	}
 }
+
+func TestNodesAgreeOnAKey(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Open(t, pgtest.Schema(t, true))
+	if err := postgres.AgreeOnKey(ctx, pool, "subject", "aaaa"); err != nil {
+		t.Fatalf("the first node: %v", err)
+	}
+	if err := postgres.AgreeOnKey(ctx, pool, "subject", "aaaa"); err != nil {
+		t.Errorf("a node with the same key: %v", err)
+	}
+	if err := postgres.AgreeOnKey(ctx, pool, "subject", "bbbb"); !errors.Is(err, postgres.ErrKeyMismatch) {
+		t.Errorf("a node with another key = %v, want ErrKeyMismatch", err)
+	}
+	if err := postgres.AgreeOnKey(ctx, pool, "other", "bbbb"); err != nil {
+		t.Errorf("another key name: %v", err)
+	}
+}
