@@ -373,3 +373,59 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 	}
 	t.Logf("%d answers from three nodes (one killed after %d), %d OK records in the verified log", len(answered), killAfter, len(logged))
 }
+
+// TestServeRefusesABadDatabaseSetup: a password in the DSN, a schema not
+// migrated and a schema newer than the build each stop serve at start,
+// and the password is never printed.
+func TestServeRefusesABadDatabaseSetup(t *testing.T) {
+	opts := pgtest.Schema(t, false)
+	dir := filepath.Join(t.TempDir(), "node")
+	cfgPath, err := prepareDemo(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(opts.PasswordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := strings.TrimSpace(string(b))
+	base := strings.Replace(strings.Replace(string(raw), "\ndemo: true", "\ndemo: false", 1), "\nstorage: bolt\n", "\n", 1)
+	write := func(dsn string, migrate bool) {
+		cfg := base + fmt.Sprintf("storage: postgres\npostgres:\n  dsn: %s\n  password_file: %s\n  migrate: %v\n", dsn, opts.PasswordFile, migrate)
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serve := func(want string) {
+		t.Helper()
+		code, out, errOut := darbaza(t, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0")
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("serve: exit %d, want 1 saying %q\n%s%s", code, want, out, errOut)
+		}
+		if strings.Contains(out+errOut, password) {
+			t.Errorf("serve printed the database password")
+		}
+	}
+	withPassword := strings.Replace(opts.DSN, "postgres://darbaza@", "postgres://darbaza:"+password+"@", 1)
+	write(withPassword, true)
+	serve("password_file")
+
+	write(opts.DSN, false)
+	serve("darbaza migrate")
+
+	if code, out, errOut := darbaza(t, "migrate", "--config", cfgPath); code != 0 || !strings.Contains(out, fmt.Sprintf("-> %d", postgres.Latest())) {
+		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
+	}
+	pool := pgtest.Open(t, opts)
+	if _, err := pool.Exec(context.Background(), "INSERT INTO darbaza_schema (version, name, sha256) VALUES ($1, 'from-a-newer-build.sql', '')", postgres.Latest()+1); err != nil {
+		t.Fatal(err)
+	}
+	serve("newer")
+	if code, _, errOut := darbaza(t, "migrate", "--config", cfgPath); code != 1 || !strings.Contains(errOut, "newer") {
+		t.Errorf("migrate on a newer schema: exit %d, want 1\n%s", code, errOut)
+	}
+}
