@@ -457,9 +457,16 @@ func listenAdmin(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminHandler serves hot, consistent copies of both stores for `darbaza backup`.
+// adminHandler serves hot, consistent copies of both stores for `darbaza
+// backup`; with storage: postgres it says to use pg_dump instead.
 func (s *server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	if s.pg != nil {
+		mux.HandleFunc("GET /backup/", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "storage is postgres: run darbaza backup --config (pg_dump and the keys)", http.StatusNotImplemented)
+		})
+		return mux
+	}
 	for name, backup := range map[string]func(context.Context, io.Writer) (int64, error){
 		registryFile:  s.registry.Backup,
 		accessLogFile: s.access.Backup,

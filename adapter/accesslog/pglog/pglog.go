@@ -25,12 +25,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
+
+// CommitTimeout bounds one Commit, so that a database that stops answering
+// (a network partition rather than a refused connection) fails the commit,
+// and the requests waiting on it, instead of holding them forever.
+const CommitTimeout = 10 * time.Second
 
 // Store is the access log in a PostgreSQL database. It implements
 // logstore.Backend and may be shared by any number of processes.
@@ -110,6 +116,8 @@ func (s *Store) Commit(ctx context.Context, prepare func(logstore.Head) (logstor
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, CommitTimeout)
+	defer cancel()
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 		if err := lockHead(ctx, tx); err != nil {
 			return err
