@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Options struct {
 // ErrPasswordInDSN reports a DSN that carries a password.
 var ErrPasswordInDSN = errors.New("the DSN holds a password; give it in password_file or password_env")
 
+// passwordSetting finds a password in a key=value DSN ("password = x" too).
+var passwordSetting = regexp.MustCompile(`(^|\s)password\s*=`)
+
 // CheckDSN reports whether dsn can be parsed and carries no password. It
 // never includes the DSN in its error, in case it does hold a secret.
 func CheckDSN(dsn string) error {
@@ -45,12 +49,8 @@ func CheckDSN(dsn string) error {
 		if _, ok := u.User.Password(); ok || u.Query().Has("password") {
 			return ErrPasswordInDSN
 		}
-	} else if strings.Contains(dsn, "password") {
-		for _, f := range strings.Fields(dsn) {
-			if strings.HasPrefix(f, "password=") {
-				return ErrPasswordInDSN
-			}
-		}
+	} else if passwordSetting.MatchString(dsn) {
+		return ErrPasswordInDSN
 	}
 	if _, err := pgconn.ParseConfig(dsn); err != nil {
 		return errors.New("the DSN does not parse as a PostgreSQL connection string")

@@ -29,6 +29,8 @@ func TestCheckDSNRefusesAPassword(t *testing.T) {
 		{"postgres://darbaza:secret@db/darbaza", postgres.ErrPasswordInDSN},
 		{"postgres://darbaza@db/darbaza?password=secret", postgres.ErrPasswordInDSN},
 		{"host=db user=darbaza password=secret", postgres.ErrPasswordInDSN},
+		{"password = secret host=db", postgres.ErrPasswordInDSN},
+		{"host=db passwordless=1", nil},
 	} {
 		if err := postgres.CheckDSN(tt.dsn); !errors.Is(err, tt.want) {
 			t.Errorf("CheckDSN(%q) = %v, want %v", tt.dsn, err, tt.want)
