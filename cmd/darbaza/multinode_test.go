@@ -47,7 +47,6 @@ func startCluster(tb testing.TB) *pgCluster {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	os.Chmod(filepath.Dir(dir), 0o755)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -365,11 +364,33 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if _, err := pool.Exec(context.Background(), "UPDATE access_log_records SET value = set_byte(value, 40, get_byte(value, 40) # 1) WHERE seq = 10"); err != nil {
+	const flip = "UPDATE access_log_records SET value = set_byte(value, 40, get_byte(value, 40) # 1) WHERE seq = 10"
+	if _, err := pool.Exec(context.Background(), flip); err != nil {
 		t.Fatal(err)
 	}
 	if code, out, _ := darbaza(t, "audit", "verify", "--config", cfg); code != 1 {
 		t.Errorf("audit verify after a record was changed in the database: exit %d, want 1\n%s", code, out)
+	}
+	if _, err := pool.Exec(context.Background(), flip); err != nil { // and back
+		t.Fatal(err)
+	}
+
+	// Archiving moves the records to a file that verifies; the log left
+	// in the database starts after them and verifies too.
+	archive := filepath.Join(base, "archive.jsonl")
+	before := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+	if code, out, errOut := darbaza(t, "audit", "archive", "--config", cfg, "--before", before, "--out", archive); code != 0 {
+		t.Fatalf("audit archive: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := darbaza(t, "audit", "verify", "--config", cfg, "--archive", archive); code != 0 {
+		t.Errorf("audit verify --archive: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := darbaza(t, "audit", "verify", "--config", cfg); code != 0 {
+		t.Errorf("audit verify after archiving: exit %d\n%s%s", code, out, errOut)
+	}
+	var left int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM access_log_records").Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d records left in the database after archiving all, %v", left, err)
 	}
 	t.Logf("%d answers from three nodes (one killed after %d), %d OK records in the verified log", len(answered), killAfter, len(logged))
 }
