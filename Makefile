@@ -1,10 +1,25 @@
 # Darbaza. `make run` serves the demo; `make test` runs what CI runs.
 GO          ?= go
 BIN         := bin/darbaza
+VERSION     := $(shell cat VERSION)
+COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+# Debian packages the tests drive (interop-deps installs them), one a line.
+DEB_PACKAGES := \
+	adduser \
+	libxml2-utils \
+	poppler-utils \
+	python3-xmlsec \
+	python3-zeep \
+	strace \
+	systemd \
+	xmlsec1 \
+	zbar-tools
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
-.PHONY: all build run test check fmt vet staticcheck bench fuzz interop-deps pg-deps pg-up pg-down clean
+.PHONY: all build run test check deb deb-check fmt vet staticcheck bench fuzz interop-deps pg-deps pg-up pg-down clean
 
 # The throwaway PostgreSQL cluster of the tests (.ci/postgres): `make pg-up`
 # starts it; `make test` then passes its DSN to the tests.
@@ -15,7 +30,7 @@ export DARBAZA_TEST_POSTGRES ?= $(shell cat $(PGDIR)/dsn 2>/dev/null)
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/darbaza
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/darbaza
 
 ## run: a server on the embedded demo data with demo keys (made in ./demo on first start)
 run: build
@@ -51,11 +66,12 @@ fuzz:
 	  done; \
 	done
 
-## interop-deps: the real SOAP clients the interop tests drive, and strace for the
-## access log's fsync test (Debian + npm)
+## interop-deps: the real SOAP clients the interop tests drive, strace for the
+## access log's fsync test, and poppler-utils (pdfsig, pdftotext, pdftoppm) and
+## zbar-tools (zbarimg) for the address certificate's PDF and QR tests (Debian + npm)
 interop-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 libxml2-utils python3-zeep python3-xmlsec strace >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
 
 ## pg-deps: PostgreSQL from Debian's packages, for the tests of storage: postgres
@@ -68,6 +84,18 @@ pg-up:
 
 pg-down:
 	.ci/postgres stop $(PGDIR)
+
+## deb: the Debian package, bin/darbaza_VERSION_ARCH.deb (cmd/darbaza/package)
+deb: build
+	cmd/darbaza/package/build-deb $(BIN) $(VERSION) bin
+
+## deb-check: install the package here (as root) and check what it installed
+deb-check: deb
+	dpkg -i bin/darbaza_$(VERSION)_$$(dpkg --print-architecture).deb
+	darbaza version | grep -F "darbaza $(VERSION) (commit $(COMMIT)"
+	darbaza serve --check-config --config /etc/darbaza/darbaza.yaml
+	systemd-analyze verify /lib/systemd/system/darbaza.service
+	systemd-analyze security --offline=true /lib/systemd/system/darbaza.service | tail -1
 
 clean:
 	rm -rf bin

@@ -19,6 +19,7 @@
 //	registration.go getRegistration          (reads a RegistrationSource)
 //	dwelling.go     getDwellingResidents     (reads a DwellingSource)
 //	history.go      getAccessHistory         (reads the access log's History)
+//	document.go     issueAddressCertificate, verifyDocument (Documents; a write under Seal)
 //	members.go, replay.go, redact.go, metrics.go: access rights, replay cache, PIN redaction, metrics
 //
 // Services are grouped one concept per file; each file declares the one to

@@ -27,6 +27,10 @@ const (
 	CodeReplay               = "Client.ReplayedMessage"
 )
 
+// CodeTooManyFailedLookups is the fault of a verifyDocument request from a
+// client over its limit of look-ups that found no document (document.go).
+const CodeTooManyFailedLookups = "Client.TooManyFailedLookups"
+
 // Refusals of the pipeline itself.
 var (
 	ErrMethod         = errors.New("only POST is served at /")
@@ -109,6 +113,7 @@ var faults = []fault{
 	{soap.CodeUnknownService, http500, false, "", []error{ErrUnknownService}},
 	{soap.CodeAccessDenied, http500, false, "", []error{ErrAccessDenied}},
 	{soap.CodeInvalidRequest, http500, false, "", []error{ErrBadRequest}},
+	{CodeTooManyFailedLookups, http500, false, "", []error{ErrTooManyFailedLookups}},
 
 	// The adapter's own failures.
 	{soap.CodeLogUnavailable, http500, true, "the access log cannot be written; the request was not served", []error{ErrLogUnavailable}},

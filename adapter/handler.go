@@ -91,7 +91,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method == http.MethodGet && r.URL.RawQuery == "wsdl" {
+	if r.Method == http.MethodGet && strings.EqualFold(r.URL.RawQuery, "wsdl") {
 		h.serveWSDL(w, r)
 		return
 	}

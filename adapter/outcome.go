@@ -14,6 +14,13 @@ const (
 	OutcomeInvalidDwellingID = "InvalidDwellingId"
 	OutcomeDwellingNotFound  = "DwellingNotFound"
 	OutcomeInvalidCursor     = "InvalidCursor"
+
+	// Documents (document.go).
+	OutcomeNoResidence           = "NoResidenceRegistration"
+	OutcomeInvalidDocumentNumber = "InvalidDocumentNumber"
+	OutcomeDocumentNotFound      = "DocumentNotFound"
+	OutcomeDocumentExpired       = "DocumentExpired"
+	OutcomeDocumentRevoked       = "DocumentRevoked"
 )
 
 // outcomeTexts is the one table of business outcomes: every refusal code
@@ -34,6 +41,21 @@ var outcomeTexts = map[string]struct{ ky, ru string }{
 	OutcomeInvalidCursor: {
 		"Барак белгиси туура эмес",
 		"Неверный курсор страницы"},
+	OutcomeNoResidence: {
+		"Бул адам жашаган жери боюнча катталган эмес: дарек маалымкаты берилбейт",
+		"Лицо не зарегистрировано по месту жительства: адресная справка не выдаётся"},
+	OutcomeInvalidDocumentNumber: {
+		"Документтин номери туура эмес: 11 сан",
+		"Неверный номер документа: 11 цифр"},
+	OutcomeDocumentNotFound: {
+		"Мындай номер (же текшерүү суммасы) менен документ табылган жок",
+		"Документ с таким номером (или контрольной суммой) не найден"},
+	OutcomeDocumentExpired: {
+		"Документ мындан ары текшерүүгө жеткиликтүү эмес: 30 күндүк мөөнөтү өттү",
+		"Документ больше не доступен для проверки: истёк 30-дневный срок"},
+	OutcomeDocumentRevoked: {
+		"Документ жокко чыгарылган",
+		"Документ отозван"},
 }
 
 // resultNode is the result element every answer begins with, written from

@@ -87,7 +87,8 @@ func TestAReplyDeclaresItsElementsOptionalAfterTheResult(t *testing.T) {
 
 func TestOutcomeCodesAndTexts(t *testing.T) {
 	// The codes are wire contract: integrators match on these strings.
-	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor"}
+	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor",
+		"NoResidenceRegistration", "InvalidDocumentNumber", "DocumentNotFound", "DocumentExpired", "DocumentRevoked"}
 	if len(outcomeTexts) != len(want) {
 		t.Errorf("%d refusal codes, want %d", len(outcomeTexts), len(want))
 	}

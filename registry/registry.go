@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,9 @@ type Options struct {
 	// checks, for dates that may not be in the future and for which stays
 	// are current. Nil means time.Now.
 	Now func() time.Time
+	// Rand is the source of document numbers ([NewDocumentNumber]); it
+	// must be cryptographic. Nil means crypto/rand.Reader.
+	Rand io.Reader
 }
 
 // Registry is the population register as its callers see it: lookups and
@@ -22,14 +26,18 @@ type Options struct {
 type Registry struct {
 	store Store
 	now   func() time.Time
+	rand  io.Reader
 }
 
 // New returns the registry kept in store. The registry owns store from now
 // on: [Registry.Close] closes it.
 func New(store Store, opts Options) *Registry {
-	r := &Registry{store: store, now: opts.Now}
+	r := &Registry{store: store, now: opts.Now, rand: opts.Rand}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if r.rand == nil {
+		r.rand = rand.Reader
 	}
 	return r
 }

@@ -49,6 +49,7 @@ type Store interface {
 // one goroutine. Values it returns are copies that the caller owns.
 type Tx interface {
 	PopulationTx
+	DocumentTx
 }
 
 // PopulationTx is the storage contract of the population register:

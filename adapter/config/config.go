@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -63,6 +64,7 @@ type Config struct {
 	Limits    Limits    `yaml:"limits"`
 	HTTP      HTTP      `yaml:"http"`
 	AccessLog AccessLog `yaml:"access_log"`
+	Documents Documents `yaml:"documents"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
 	// may send unsigned requests: the security server already checked the
@@ -138,6 +140,27 @@ type Postgres struct {
 	Recover Duration `yaml:"recover"`
 }
 
+// Documents configures the result documents Darbaza issues (address
+// certificates) and their verification (docs/documents.md).
+type Documents struct {
+	// Key and Cert are the document-signing key pair, PEM. Both empty
+	// means the adapter's (signing.key and signing.cert).
+	Key  string `yaml:"key"`
+	Cert string `yaml:"cert"`
+	// IssuerKy and IssuerRu name the issuing body on the certificate, in
+	// Kyrgyz and Russian.
+	IssuerKy string `yaml:"issuer_ky"`
+	IssuerRu string `yaml:"issuer_ru"`
+	// VerifyURL is where a verifier checks a certificate online; the QR
+	// code holds it with "?number=" and the number appended.
+	VerifyURL string `yaml:"verify_url"`
+	// MaxFailedLookups bounds, per client, the verifyDocument look-ups
+	// that find no document within FailedLookupWindow; over it the
+	// client gets Client.TooManyFailedLookups.
+	MaxFailedLookups   int      `yaml:"max_failed_lookups"`
+	FailedLookupWindow Duration `yaml:"failed_lookup_window"`
+}
+
 // Member is one caller.
 type Member struct {
 	// ID is the X-Road client identifier, INSTANCE/CLASS/CODE[/SUBSYSTEM].
@@ -176,6 +199,13 @@ func Default() Config {
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
 		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		Documents: Documents{
+			IssuerKy:           "Калкты каттоо реестри",
+			IssuerRu:           "Реестр регистрации населения",
+			VerifyURL:          "https://population.tunduk.kg/verify",
+			MaxFailedLookups:   20,
+			FailedLookupWindow: Duration(time.Hour),
+		},
 		Storage:   "bolt",
 		Postgres:  Postgres{Recover: Duration(time.Second)},
 	}
@@ -223,6 +253,8 @@ func (c *Config) resolve(dir string) {
 	abs(&c.TLS.ClientCA)
 	abs(&c.Signing.Key)
 	abs(&c.Signing.Cert)
+	abs(&c.Documents.Key)
+	abs(&c.Documents.Cert)
 	abs(&c.Postgres.PasswordFile)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
@@ -262,10 +294,21 @@ func (c *Config) Validate() error {
 		{"signing.response_ttl", c.Signing.ResponseTTL}, {"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
+		{"documents.failed_lookup_window", c.Documents.FailedLookupWindow},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
 		}
+	}
+	switch doc := c.Documents; {
+	case (doc.Key == "") != (doc.Cert == ""):
+		return bad("documents", "key and cert go together")
+	case doc.IssuerKy == "" || doc.IssuerRu == "":
+		return bad("documents", "issuer_ky and issuer_ru must not be empty")
+	case !strings.HasPrefix(doc.VerifyURL, "https://") && !strings.HasPrefix(doc.VerifyURL, "http://"):
+		return bad("documents.verify_url", "%q is no http(s) URL", doc.VerifyURL)
+	case doc.MaxFailedLookups < 1:
+		return bad("documents.max_failed_lookups", "must be at least 1")
 	}
 	switch c.Storage {
 	case "bolt":

@@ -40,6 +40,10 @@ func TestBadFilesNameTheKey(t *testing.T) {
 		{"unknown storage", "storage: sqlite\n", "storage"},
 		{"postgres without a dsn", "storage: postgres\n", "postgres.dsn"},
 		{"postgres recover not positive", "storage: postgres\npostgres:\n  dsn: postgres://darbaza@db/darbaza\n  recover: 0s\n", "postgres.recover"},
+		{"document key without cert", "documents:\n  key: doc.key\n", "documents"},
+		{"verify URL not http", "documents:\n  verify_url: population.tunduk.kg\n", "documents.verify_url"},
+		{"no failed look-ups allowed", "documents:\n  max_failed_lookups: 0\n", "documents.max_failed_lookups"},
+		{"zero look-up window", "documents:\n  failed_lookup_window: 0s\n", "documents.failed_lookup_window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

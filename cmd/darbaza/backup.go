@@ -48,9 +48,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *out == "" || fl.NArg() > 0 {
-		fl.Usage()
-		return 2
+	if code := checkArgs(stderr, fl, 0, "", "out"); code != 0 {
+		return code
 	}
 	if err := os.Mkdir(*out, 0o700); err != nil {
 		fmt.Fprintln(stderr, "darbaza backup:", err)

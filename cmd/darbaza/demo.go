@@ -19,10 +19,10 @@ var demoMembers = []struct {
 	name, id string
 	services []string
 }{
-	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory"}},
-	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents"}},
-	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration"}},
-	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson"}},
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory", "issueAddressCertificate", "verifyDocument"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument"}},
 }
 
 // prepareDemo makes dir a complete demo setup unless it already is one, and
@@ -118,6 +118,15 @@ http:
 
 access_log:
   checkpoint_interval: 1m  # how often a signed checkpoint of the chain is written
+
+documents:                 # address certificates (docs/documents.md)
+  key: ""                  # document-signing key (PEM); empty: the adapter key
+  cert: ""                 # its certificate (PEM); empty: the adapter certificate
+  issuer_ky: "Калкты каттоо реестри"          # issuing body on the certificate, Kyrgyz
+  issuer_ru: "Реестр регистрации населения"   # and Russian
+  verify_url: https://population.tunduk.kg/verify   # the QR code holds this + ?number=NUMBER
+  max_failed_lookups: 20   # verifyDocument look-ups finding nothing, per client ...
+  failed_lookup_window: 1h # ... within this window; then Client.TooManyFailedLookups
 
 # TLS client certificates (PEM) of Tunduk security servers that may send
 # unsigned requests; they need tls.cert and tls.key. Access rights still apply.

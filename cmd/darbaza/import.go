@@ -9,10 +9,7 @@ import (
 	"os"
 
 	"github.com/darbaza/darbaza/adapter/config"
-	"github.com/darbaza/darbaza/internal/postgres"
 	"github.com/darbaza/darbaza/registry"
-	"github.com/darbaza/darbaza/registry/boltstore"
-	"github.com/darbaza/darbaza/registry/pgstore"
 )
 
 const importUsage = `Usage: darbaza import [--data DIR | --config FILE] FILE.jsonl
@@ -25,6 +22,10 @@ imported. Records whose key exists are replaced, so importing a file twice is
 harmless. Stop the server first: the registry file is locked while it runs.
 With --config and storage: postgres, the lines go into the database in one
 transaction, while the nodes serve.
+
+Every record kind and field, with examples and the errors you get:
+docs/import.md in the source tree (/usr/share/doc/darbaza/docs/import.md
+where the Debian package is installed).
 
 Flags:
 `
@@ -72,34 +73,19 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
-// importStore opens the registry store to import into: the config's
-// database (storage: postgres) or the bbolt file in its data folder, or
-// the file in data without a config. The function returned closes it.
+// importStore opens the registry store to import into: that of the
+// config (its database, or the file in its data folder), or the file in
+// data without a config. The function returned closes it.
 func importStore(ctx context.Context, data, configPath string) (registry.Store, func(), error) {
 	if configPath != "" {
 		cfg, err := config.Load(configPath)
 		if err != nil {
 			return nil, nil, err
 		}
-		if cfg.Storage == "postgres" {
-			pool, err := postgres.Open(ctx, pgOptions(cfg.Postgres))
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := postgres.Check(ctx, pool); err != nil {
-				pool.Close()
-				return nil, nil, err
-			}
-			return pgstore.New(pool), pool.Close, nil
-		}
-		data = cfg.DataDir
+		return openConfiguredStore(ctx, cfg, false)
 	}
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, nil, err
 	}
-	file, err := boltstore.Open(dataDir(data).RegistryPath(), boltstore.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	return file, func() { file.Close() }, nil
+	return openBoltRegistry(dataDir(data), false)
 }

@@ -32,6 +32,7 @@ Commands:
   send      sign a request, send it, verify the signed answer and print it
   audit     verify, list, export and archive the access log (for auditors)
   backup    copy the registry, access log and keys, also while serving
+  certificate  issue, verify and render address certificates
   version   print the version
 
 Run 'darbaza <command> -h' for the flags of a command.
@@ -45,15 +46,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
-		"serve":   runServe,
-		"import":  runImport,
-		"migrate": runMigrate,
-		"keygen":  runKeygen,
-		"sign":    runSign,
-		"send":    runSend,
-		"audit":   runAudit,
-		"backup":  runBackup,
-		"version": runVersion,
+		"serve":       runServe,
+		"import":      runImport,
+		"migrate":     runMigrate,
+		"keygen":      runKeygen,
+		"sign":        runSign,
+		"send":        runSend,
+		"audit":       runAudit,
+		"backup":      runBackup,
+		"certificate": runCertificate,
+		"version":     runVersion,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], stdout, stderr)

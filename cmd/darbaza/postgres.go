@@ -20,6 +20,9 @@ import (
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/internal/postgres"
+	"github.com/darbaza/darbaza/registry"
+	"github.com/darbaza/darbaza/registry/boltstore"
+	"github.com/darbaza/darbaza/registry/pgstore"
 )
 
 const migrateUsage = `Usage: darbaza migrate [--config FILE]
@@ -113,6 +116,39 @@ func agreeOnKeys(ctx context.Context, pool *pgxpool.Pool, data dataDir, keys ser
 		return fmt.Errorf("%s: %w; copy keys/ from a node that serves on this database", data.SubjectKeyPath(), err)
 	}
 	return nil
+}
+
+// openConfiguredStore opens the registry store of cfg for a command other
+// than serve: its database (whose schema must be current) for storage:
+// postgres, else the bbolt file in its data folder. The function returned
+// closes it (and the pool).
+func openConfiguredStore(ctx context.Context, cfg config.Config, readOnly bool) (registry.Store, func(), error) {
+	if cfg.Storage != "postgres" {
+		if !readOnly {
+			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+				return nil, nil, err
+			}
+		}
+		return openBoltRegistry(dataDir(cfg.DataDir), readOnly)
+	}
+	pool, err := postgres.Open(ctx, pgOptions(cfg.Postgres))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := postgres.Check(ctx, pool); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return pgstore.New(pool), pool.Close, nil
+}
+
+// openBoltRegistry opens the registry file of data.
+func openBoltRegistry(data dataDir, readOnly bool) (registry.Store, func(), error) {
+	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{ReadOnly: readOnly})
+	if err != nil {
+		return nil, nil, err
+	}
+	return file, func() { file.Close() }, nil
 }
 
 // pingTimeout bounds the database check of /readyz.

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -37,7 +38,7 @@ import (
 	"github.com/darbaza/darbaza/soap"
 )
 
-const serveUsage = `Usage: darbaza serve [--config FILE | --demo [--demo-dir DIR]] [--listen ADDR]
+const serveUsage = `Usage: darbaza serve [--config FILE | --demo [--demo-dir DIR]] [--listen ADDR] [--check-config]
 
 Runs the SOAP server: POST / (X-Road 4.0 queries), GET /?wsdl, GET /metrics,
 GET /healthz, GET /readyz. SIGTERM or Ctrl-C drain requests in flight, write a
@@ -46,6 +47,9 @@ signed access-log checkpoint and close the stores.
 With --demo, DIR (default ./demo) is prepared on first start: adapter and
 member keys, a commented config DIR/darbaza.yaml, and the demo dataset, which
 is loaded into the empty registry. Later starts reuse all of it.
+
+With --check-config, the config is checked as serving would use it (keys,
+certificates, members' services, TLS) and serve exits: 0 if it is good.
 
 Flags:
 `
@@ -58,6 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	demoMode := fl.Bool("demo", false, "prepare and use a demo setup in --demo-dir")
 	demoDir := fl.String("demo-dir", "demo", "folder of the demo setup")
 	listen := fl.String("listen", "", "address to listen on, overriding the config (port 0 picks a free port)")
+	onlyCheck := fl.Bool("check-config", false, "check the config, its keys and certificates, then exit without serving")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -80,6 +85,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
+	}
+	if *onlyCheck {
+		if err := checkConfig(cfg, stdout); err != nil {
+			fmt.Fprintln(stderr, "darbaza serve: --check-config:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s: good\n", *configPath)
+		return 0
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	srv, err := newServer(ctx, cfg, logger)
@@ -142,7 +155,8 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		return nil, err
 	}
 	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newBuildInfoMetric(build()))
 	if cfg.Storage == "postgres" {
 		if s.pg, err = openPostgres(ctx, cfg.Postgres, logger); err != nil {
 			return nil, err
@@ -286,7 +300,13 @@ func loadTrust(members []config.Member, known func(code string) bool) (*signing.
 func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[string]bool, metrics prometheus.Registerer) (http.Handler, error) {
 	cfg := s.cfg
 	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
-	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+	office, err := newOffice(cfg, s.registry, keys.signer, keys.cert)
+	if err != nil {
+		return nil, err
+	}
+	limit := adapter.NewLookupLimiter(cfg.Documents.MaxFailedLookups, time.Duration(cfg.Documents.FailedLookupWindow))
+	catalog := adapter.NewCatalog(slices.Concat(adapter.RegistryServices(s.registry, s.access, time.Now),
+		adapter.DocumentServices(office, limit, time.Now))...)
 	trust, rights, err := loadTrust(cfg.Members, catalog.Known)
 	if err != nil {
 		return nil, err

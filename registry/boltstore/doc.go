@@ -8,7 +8,7 @@
 // The format below is frozen: a change needs a new schema or format
 // version and code that still reads the old one.
 //
-// The file has six top-level buckets, named by the bucket* constants:
+// The file has seven top-level buckets, named by the bucket* constants:
 //
 //	meta                       "schema" -> "1" (the schema version, ASCII)
 //	persons                    PIN -> record
@@ -16,10 +16,15 @@
 //	registrations              registration ID -> record
 //	registrations_by_pin       PIN + registration ID -> empty
 //	registrations_by_dwelling  dwelling ID + 0x00 + registration ID -> empty
+//	documents                  document number -> record (issued documents)
+//
+// The documents bucket came after the first six; opening for writing a
+// file that lacks it creates it empty, and a read-only open of such a file
+// finds no documents.
 //
 // A record is one format byte, 0x01, followed by the JSON encoding of
-// [registry.Person], [registry.Dwelling] or [registry.Registration] under
-// their struct tags. A record with another format byte, or that does not
+// [registry.Person], [registry.Dwelling], [registry.Registration] or
+// [registry.Document] under their struct tags. A record with another format byte, or that does not
 // decode, is reported as [registry.ErrCorrupt]; so is a file whose schema
 // is not "1" or that lacks a bucket. The two index buckets hold one empty
 // value per registration, kept in step with the registrations bucket in the

@@ -113,6 +113,9 @@ func (s *Store) init() error {
 				return err
 			}
 		}
+		if err := createAdded(tx); err != nil {
+			return err
+		}
 		return check(tx)
 	})
 }

@@ -11,7 +11,7 @@
 // commits, the other's count is read again and refused).
 //
 // The tables are created by the migrations of internal/postgres, one file
-// per register (0001_population.sql); each register's Tx methods are in a
-// file of their own here (population.go). Adding a register adds a
+// per register (0001_population.sql, 0005_documents.sql); each register's
+// Tx methods are in a file of their own here (population.go, document.go). Adding a register adds a
 // migration file and a Go file; [tx] gains its methods there.
 package pgstore
