@@ -206,8 +206,8 @@ func Default() Config {
 			MaxFailedLookups:   20,
 			FailedLookupWindow: Duration(time.Hour),
 		},
-		Storage:   "bolt",
-		Postgres:  Postgres{Recover: Duration(time.Second)},
+		Storage:  "bolt",
+		Postgres: Postgres{Recover: Duration(time.Second)},
 	}
 }
 
