@@ -21,7 +21,13 @@ DEB_PACKAGES := \
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
-.PHONY: all build run test check deb deb-check fmt vet staticcheck bench fuzz interop-deps clean
+.PHONY: all build run test check deb deb-check fmt vet staticcheck bench fuzz interop-deps pg-deps pg-up pg-down clean
+
+# The throwaway PostgreSQL cluster of the tests (.ci/postgres): `make pg-up`
+# starts it; `make test` then passes its DSN to the tests.
+PGDIR       ?= /tmp/darbaza-pg
+PGPORT      ?= 55432
+export DARBAZA_TEST_POSTGRES ?= $(shell cat $(PGDIR)/dsn 2>/dev/null)
 
 all: build
 
@@ -71,6 +77,17 @@ interop-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
 	cd testdata/interop && npm ci --no-audit --no-fund --silent
+
+## pg-deps: PostgreSQL from Debian's packages, for the tests of storage: postgres
+pg-deps:
+	.ci/postgres install
+
+## pg-up / pg-down: start / stop the tests' throwaway cluster in PGDIR
+pg-up:
+	.ci/postgres start $(PGDIR) $(PGPORT)
+
+pg-down:
+	.ci/postgres stop $(PGDIR)
 
 ## deb: the Debian package, bin/darbaza_VERSION_ARCH.deb (cmd/darbaza/package)
 deb: build

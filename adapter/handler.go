@@ -50,7 +50,7 @@ type Options struct {
 	// TrustedProxies holds the signing.Fingerprint of each TLS client
 	// certificate allowed to send unsigned requests; nil means none.
 	TrustedProxies map[string]bool
-	Replay         *ReplayCache
+	Replay         Replayer
 	Metrics        *Metrics         // nil means no metrics
 	MaxInFlight    int              // 0 means unlimited
 	Now            func() time.Time // nil means time.Now

@@ -17,7 +17,6 @@ import (
 // restates the rules and marks what is our design (the numbering, the
 // lookup by number and date).
 
-
 // BishkekDate returns the calendar date of t in Bishkek.
 func BishkekDate(t time.Time) Date {
 	y, m, d := t.In(Bishkek).Date()

@@ -50,9 +50,10 @@
 // when it becomes free and commits them in one transaction, one sync; a
 // lone Append on an idle log is committed at once, nothing waits for a
 // batch to fill. If a commit fails, every Append in it fails with
-// ErrUnavailable, and so does every later one until the log is reopened:
-// the caller must then refuse the request (fail closed), and Healthy
-// reports it for /readyz.
+// ErrUnavailable, and so does every later one until the log is reopened
+// (or, with Options.Recover, until the backend answers again, as a
+// database server does after a restart): the caller must then refuse the
+// request (fail closed), and Healthy reports it for /readyz.
 //
 // # Storage
 //

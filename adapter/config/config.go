@@ -57,6 +57,11 @@ type Config struct {
 	Provider string `yaml:"provider"`
 	// Demo loads the built-in demo dataset when the registry is empty.
 	Demo bool `yaml:"demo"`
+	// Storage is where the registry and the access log are kept: "bolt",
+	// files in DataDir for one node, or "postgres", a database several
+	// nodes share (docs/postgres.md). Keys stay in DataDir either way.
+	Storage  string   `yaml:"storage"`
+	Postgres Postgres `yaml:"postgres"`
 
 	TLS       TLS       `yaml:"tls"`
 	Signing   Signing   `yaml:"signing"`
@@ -152,6 +157,26 @@ type Witness struct {
 	// Key is its verifier key, name+hash+base64, as 'darbaza witness
 	// keygen' prints it.
 	Key string `yaml:"key"`
+}
+
+// Postgres is the database of storage: postgres.
+type Postgres struct {
+	// DSN is a libpq connection string or URL without a password, e.g.
+	// postgres://darbaza@db1:5432/darbaza?sslmode=verify-full.
+	DSN string `yaml:"dsn"`
+	// PasswordFile names a file whose first line is the password;
+	// PasswordEnv an environment variable holding it. The password is
+	// never written to a log.
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// Migrate applies the schema migrations at serve start (as `darbaza
+	// migrate` does); false refuses to start on an older schema.
+	Migrate bool `yaml:"migrate"`
+	// MaxConns caps the node's connections; zero means pgxpool's default.
+	MaxConns int32 `yaml:"max_conns"`
+	// Recover is how often a node that lost the database checks whether it
+	// is back, to accept requests again.
+	Recover Duration `yaml:"recover"`
 }
 
 // Documents configures the result documents Darbaza issues (address
@@ -285,6 +310,8 @@ func Default() Config {
 			MaxFailures: 5,
 			Lockout:     Duration(15 * time.Minute),
 		},
+		Storage:  "bolt",
+		Postgres: Postgres{Recover: Duration(time.Second)},
 	}
 }
 
@@ -340,6 +367,7 @@ func (c *Config) resolve(dir string) {
 	abs(&c.Documents.Cert)
 	abs(&c.AccessLog.CheckpointKey)
 	abs(&c.AccessLog.CheckpointCert)
+	abs(&c.Postgres.PasswordFile)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -415,6 +443,21 @@ func (c *Config) Validate() error {
 	}
 	if c.AccessLog.RefuseUnwitnessed && len(c.AccessLog.Witnesses) == 0 {
 		return bad("access_log.refuse_unwitnessed", "needs access_log.witnesses")
+	}
+	switch c.Storage {
+	case "bolt":
+	case "postgres":
+		if c.Postgres.DSN == "" {
+			return bad("postgres.dsn", "must be set when storage is postgres")
+		}
+		if c.Postgres.Recover <= 0 {
+			return bad("postgres.recover", "must be positive")
+		}
+		if c.Postgres.MaxConns < 0 {
+			return bad("postgres.max_conns", "must not be negative")
+		}
+	default:
+		return bad("storage", "%q is neither bolt nor postgres", c.Storage)
 	}
 	l := c.Limits
 	switch {

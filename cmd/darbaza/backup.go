@@ -36,6 +36,11 @@ The copy is a data folder without keys/: 'darbaza audit verify --data OUT
 --cert CHECKPOINT.crt' checks its access log; to restore, put the keys back
 (or name them in the config) and point data_dir at it.
 
+With --config and storage: postgres, the registry and the access log are in
+the database: the copy holds the config file and postgres.dump (not the keys),
+made by pg_dump (--format=custom, one consistent snapshot, while the nodes
+serve); restore it with pg_restore (docs/postgres.md).
+
 Flags:
 `
 
@@ -44,52 +49,70 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, backupUsage); fl.PrintDefaults() }
 	data := fl.String("data", "./data", "the server's data folder")
+	configPath := fl.String("config", "", "the server's config file: its data folder or database, and where its keys are")
 	out := fl.String("out", "", "folder to create for the copy (must not exist)")
-	configPath := fl.String("config", "", "the server's config file, to say where its keys are")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
 	if code := checkArgs(stderr, fl, 0, "", "out"); code != 0 {
 		return code
 	}
-	if err := os.Mkdir(*out, 0o700); err != nil {
-		fmt.Fprintln(stderr, "darbaza backup:", err)
-		return 2
-	}
-	from, to := dataDir(*data), dataDir(*out)
-	var keys []string
+	from := dataDir(*data)
+	var cfg *config.Config
 	if *configPath != "" {
-		cfg, err := config.Load(*configPath)
+		c, err := config.Load(*configPath)
 		if err != nil {
 			fmt.Fprintln(stderr, "darbaza backup:", err)
 			return 2
 		}
+		cfg = &c
 		dataSet := false
 		fl.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
 		if !dataSet {
 			from = dataDir(cfg.DataDir)
 		}
-		keys = append(keys, "adapter key: "+cmp.Or(cfg.Signing.Key, from.AdapterKeyPath()))
+	}
+	if err := os.Mkdir(*out, 0o700); err != nil {
+		fmt.Fprintln(stderr, "darbaza backup:", err)
+		return 2
+	}
+	if cfg != nil && cfg.Storage == "postgres" {
+		if err := backupPostgres(ctx, *cfg, *configPath, *out); err != nil {
+			fmt.Fprintln(stderr, "darbaza backup:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "backed up the config and the database (pg_dump) into %s\n", *out)
+	} else {
+		hot, err := backupStores(ctx, from, dataDir(*out))
+		if err != nil {
+			fmt.Fprintln(stderr, "darbaza backup:", err)
+			return 1
+		}
+		how := "from the stopped server's files"
+		if hot {
+			how = "from the running server"
+		}
+		fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", string(from), *out, how)
+	}
+	fmt.Fprintln(stdout, "the keys are not in the backup; back them up apart from it:")
+	for _, k := range keyLocations(cfg, from) {
+		fmt.Fprintln(stdout, "  "+k)
+	}
+	return 0
+}
+
+// keyLocations says where the keys a restore needs are: the adapter's and
+// the checkpoint key (from the config, when there is one) and the data
+// folder's keys/ (the subject HMAC key and the default key pair).
+func keyLocations(cfg *config.Config, data dataDir) []string {
+	var keys []string
+	if cfg != nil {
+		keys = append(keys, "adapter key: "+cmp.Or(cfg.Signing.Key, data.AdapterKeyPath()))
 		if cfg.AccessLog.CheckpointKey != "" {
 			keys = append(keys, "checkpoint key: "+cfg.AccessLog.CheckpointKey)
 		}
 	}
-	keys = append(keys, "subject HMAC key and default keys: "+from.KeysDir())
-	hot, err := backupStores(ctx, from, to)
-	if err != nil {
-		fmt.Fprintln(stderr, "darbaza backup:", err)
-		return 1
-	}
-	how := "from the stopped server's files"
-	if hot {
-		how = "from the running server"
-	}
-	fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", string(from), *out, how)
-	fmt.Fprintln(stdout, "the keys are not in the backup; back them up apart from it:")
-	for _, k := range keys {
-		fmt.Fprintln(stdout, "  "+k)
-	}
-	return 0
+	return append(keys, "subject HMAC key and default keys: "+data.KeysDir())
 }
 
 // backupStores copies both stores into out, from the running server if its

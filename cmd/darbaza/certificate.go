@@ -18,7 +18,6 @@ import (
 	"github.com/darbaza/darbaza/adapter/certificate"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
-	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/signing"
 )
 
@@ -254,7 +253,7 @@ func runCertificateRender(ctx context.Context, args []string, stdout, stderr io.
 	}
 	var raw []byte
 	if arg := fl.Arg(0); registry.ValidDocumentNumber(arg) == nil {
-		raw, err = storedDocument(ctx, data, arg)
+		raw, err = storedDocument(ctx, cfg, arg)
 	} else {
 		raw, err = os.ReadFile(arg)
 	}
@@ -279,18 +278,17 @@ func runCertificateRender(ctx context.Context, args []string, stdout, stderr io.
 	return 0
 }
 
-// storedDocument reads document number from the registry, opened
+// storedDocument reads document number from the registry of cfg, opened
 // read-only.
-func storedDocument(ctx context.Context, data dataDir, number string) ([]byte, error) {
-	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{ReadOnly: true})
+func storedDocument(ctx context.Context, cfg config.Config, number string) ([]byte, error) {
+	store, closeStore, err := openConfiguredStore(ctx, cfg, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w (is the server running? render from the XML file instead)", err)
 	}
-	reg := registry.New(file, registry.Options{})
-	defer reg.Close()
-	d, err := reg.Document(ctx, number)
+	defer closeStore()
+	d, err := registry.New(store, registry.Options{}).Document(ctx, number)
 	if errors.Is(err, registry.ErrNotFound) {
-		return nil, fmt.Errorf("no document %s in %s", number, data.RegistryPath())
+		return nil, fmt.Errorf("no document %s in the registry", number)
 	}
 	return d.Content, err
 }
@@ -310,14 +308,12 @@ func runCertificateRevoke(ctx context.Context, args []string, stdout, stderr io.
 	if err != nil {
 		return fail(2, err)
 	}
-	data := dataDir(cfg.DataDir)
-	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
+	store, closeStore, err := openConfiguredStore(ctx, cfg, false)
 	if err != nil {
 		return fail(1, fmt.Errorf("%w (is the server running?)", err))
 	}
-	reg := registry.New(file, registry.Options{})
-	defer reg.Close()
-	d, err := reg.RevokeDocument(ctx, fl.Arg(0), time.Now())
+	defer closeStore()
+	d, err := registry.New(store, registry.Options{}).RevokeDocument(ctx, fl.Arg(0), time.Now())
 	if err != nil {
 		return fail(1, err)
 	}

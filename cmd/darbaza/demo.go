@@ -88,6 +88,10 @@ data_dir: data
 provider: central-server/GOV/70000001/population-registry
 # Load the built-in demo dataset when the registry is empty (default false).
 demo: true
+# Where the registry and the access log are kept: bolt (files in data_dir, one
+# node) or postgres (one database several nodes share: add a postgres: section
+# with dsn and password_file; docs/postgres.md).
+storage: bolt
 
 tls:
   cert: ""        # server certificate (PEM); empty means plain HTTP

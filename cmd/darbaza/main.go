@@ -26,6 +26,7 @@ Usage: darbaza <command> [flags]
 Commands:
   serve     run the SOAP server (darbaza serve --demo for a ready-made demo)
   import    load persons, dwellings and registrations from a JSON Lines file
+  migrate   create or update the PostgreSQL schema (storage: postgres)
   keygen    make a key and self-signed certificate for the adapter or a member
   sign      sign an X-Road request file with a member's key (for integrators)
   send      sign a request, send it, verify the signed answer and print it
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
 		"serve":       runServe,
 		"import":      runImport,
+		"migrate":     runMigrate,
 		"keygen":      runKeygen,
 		"sign":        runSign,
 		"send":        runSend,

@@ -24,12 +24,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/darbaza/darbaza/adapter"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/pglog"
 	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/adapter/pgreplay"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
+	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
 )
@@ -121,6 +126,7 @@ type server struct {
 	registry *registry.Registry
 	access   *accesslog.Log
 	witness  *witness.Sender // nil without access_log.witnesses
+	pg       *pgxpool.Pool   // storage: postgres only
 	http     *http.Server
 	admin    *http.Server   // backups, on a Unix socket in the data folder
 	console  *consoleServer // the auditors' console; nil when no auditor is configured
@@ -145,9 +151,10 @@ type serverKeys struct {
 // error, whatever it opened is closed again.
 func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *server, err error) {
 	s = &server{cfg: cfg, data: dataDir(cfg.DataDir), logger: logger}
+	opened := s // s is nil once an error is returned
 	defer func() {
 		if err != nil {
-			s.closeStores()
+			opened.closeStores()
 		}
 	}()
 	keys, err := loadServerKeys(s.data, cfg.Signing, logger)
@@ -160,11 +167,19 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoMetric(build()))
+	if cfg.Storage == "postgres" {
+		if s.pg, err = openPostgres(ctx, cfg.Postgres, logger); err != nil {
+			return nil, err
+		}
+		if err := agreeOnKeys(ctx, s.pg, s.data, keys); err != nil {
+			return nil, err
+		}
+	}
 	hague, _ := cfg.Apostille.Hague() // validated by config.Load
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, cfg.Registration, hague, logger); err != nil {
+	if s.registry, err = openRegistry(ctx, s.data, s.pg, cfg.Demo, cfg.Registration, hague, logger); err != nil {
 		return nil, err
 	}
-	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
+	if s.access, err = openAccessLog(s.data, s.pg, keys, cfg, metrics, logger); err != nil {
 		return nil, err
 	}
 	if s.witness, err = newWitnessSender(cfg, s.access, keys.checkpoint, metrics, logger); err != nil {
@@ -197,6 +212,9 @@ func (s *server) closeStores() error {
 	if s.registry != nil {
 		err = errors.Join(err, s.registry.Close())
 	}
+	if s.pg != nil {
+		s.pg.Close()
+	}
 	return err
 }
 
@@ -224,21 +242,26 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
 }
 
-// openRegistry opens the registry store, with the application rules of
-// apps and the apostille register's Hague list, loading the demo dataset
-// into it when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
-	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
+// openRegistry opens the registry store (in pg if not nil, else the bbolt
+// file), with the application rules of apps and the apostille register's
+// Hague list, loading the demo dataset into it when demo is set and it is
+// empty.
+func openRegistry(ctx context.Context, data dataDir, pg *pgxpool.Pool, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
+	var rs registry.Store = pgstore.New(pg)
+	if pg == nil {
+		file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+		rs = file
 	}
 	calendar, err := registry.NewCalendar(apps.Holidays) // checked by config.Validate
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("%w: registration.holidays: %w", config.ErrInvalid, err), file.Close())
+		return nil, errors.Join(fmt.Errorf("%w: registration.holidays: %w", config.ErrInvalid, err), rs.Close())
 	}
-	hooked, arm, err := crashBeforeCommit(file, os.Getenv(crashAtEnv))
+	hooked, arm, err := crashBeforeCommit(rs, os.Getenv(crashAtEnv))
 	if err != nil {
-		return nil, errors.Join(err, file.Close())
+		return nil, errors.Join(err, rs.Close())
 	}
 	store := registry.New(hooked, registry.Options{
 		Applications: registry.ApplicationRules{ConfirmWithin: time.Duration(apps.ConfirmWithin), Calendar: calendar},
@@ -255,17 +278,22 @@ func openRegistry(ctx context.Context, data dataDir, demo bool, apps config.Regi
 }
 
 // openAccessLog opens the access log for writing, its checkpoints signed
-// with the checkpoint key.
-func openAccessLog(data dataDir, keys serverKeys, cfg config.AccessLog, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
-	log, err := accesslog.Open(accesslog.Options{
+// with the checkpoint key: in pg if not nil (recovering by itself when the
+// database comes back), else in the bbolt file.
+func openAccessLog(data dataDir, pg *pgxpool.Pool, keys serverKeys, cfg config.Config, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
+	opts := accesslog.Options{
 		Path:               data.AccessLogPath(),
 		Signer:             keys.checkpoint,
 		Certificate:        keys.checkpointCert,
 		SubjectKey:         keys.subject,
-		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
+		CheckpointInterval: time.Duration(cfg.AccessLog.CheckpointInterval),
 		Registerer:         metrics,
 		Logger:             logger,
-	})
+	}
+	if pg != nil {
+		opts.Path, opts.Backend, opts.Recover = "", pglog.New(pg), time.Duration(cfg.Postgres.Recover)
+	}
+	log, err := accesslog.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("access log: %w", err)
 	}
@@ -333,9 +361,16 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 	}
 	members := adapter.NewMembers(rights)
 
-	replay := adapter.NewReplayCache(time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew))
-	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
-		return nil, fmt.Errorf("replay cache from the access log: %w", err)
+	window := time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew)
+	var replay adapter.Replayer
+	if s.pg != nil {
+		replay = pgreplay.New(s.pg, window) // shared by every node, durable
+	} else {
+		cache := adapter.NewReplayCache(window)
+		if err := seedReplay(ctx, s.access, cache, time.Now()); err != nil {
+			return nil, fmt.Errorf("replay cache from the access log: %w", err)
+		}
+		replay = cache
 	}
 	var log adapter.AccessLog = s.access
 	if s.witness != nil && cfg.AccessLog.RefuseUnwitnessed {
@@ -408,10 +443,11 @@ func (s *server) newHTTPServer(handler http.Handler, metrics *prometheus.Registr
 }
 
 // ready answers /readyz: 503 while shutting down, while the access log
-// cannot be written, since every request would then fail closed, or while
-// no witness has countersigned its newest checkpoint for longer than
+// cannot be written, while the database (storage: postgres) does not
+// answer, since every request would then fail closed, or while no witness
+// has countersigned its newest checkpoint for longer than
 // access_log.witness_max_age.
-func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	var unwitnessed error
 	if s.witness != nil {
 		unwitnessed = s.witness.Healthy()
@@ -423,9 +459,18 @@ func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "access log unavailable: "+err.Error(), http.StatusServiceUnavailable)
 	case unwitnessed != nil:
 		http.Error(w, "access log unwitnessed: "+unwitnessed.Error(), http.StatusServiceUnavailable)
+	case s.pg != nil && s.ping(r.Context()) != nil:
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 	default:
 		fmt.Fprintln(w, "ready")
 	}
+}
+
+// ping checks that the database answers, within pingTimeout.
+func (s *server) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return s.pg.Ping(ctx)
 }
 
 // run serves until ctx ends, then drains requests and closes the stores.
@@ -510,9 +555,16 @@ func listenAdmin(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminHandler serves hot, consistent copies of both stores for `darbaza backup`.
+// adminHandler serves hot, consistent copies of both stores for `darbaza
+// backup`; with storage: postgres it says to use pg_dump instead.
 func (s *server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	if s.pg != nil {
+		mux.HandleFunc("GET /backup/", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "storage is postgres: run darbaza backup --config (pg_dump and the keys)", http.StatusNotImplemented)
+		})
+		return mux
+	}
 	for name, backup := range map[string]func(context.Context, io.Writer) (int64, error){
 		registryFile:  s.registry.Backup,
 		accessLogFile: s.access.Backup,
