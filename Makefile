@@ -27,7 +27,6 @@ FUZZTIME    ?= 30s
 # starts it; `make test` then passes its DSN to the tests.
 PGDIR       ?= /tmp/darbaza-pg
 PGPORT      ?= 55432
-export DARBAZA_TEST_POSTGRES ?= $(shell cat $(PGDIR)/dsn 2>/dev/null)
 
 all: build
 
@@ -38,11 +37,17 @@ build:
 run: build
 	$(BIN) serve --demo
 
-## test: unit, end-to-end and interop tests with the race detector
-# The xml-crypto check of signed responses uses the node modules that
-# interop-deps installs; without them that one test skips (and fails in CI).
-test:
+## test: unit, end-to-end, interop and PostgreSQL tests with the race detector.
+# It first installs what is missing (test-deps) and starts the throwaway
+# PostgreSQL cluster, and runs with CI set unless it is already, so that a
+# test whose tool or server is missing fails instead of skipping.
+test: test-deps
+	CI=$${CI:-make-test} DARBAZA_TEST_POSTGRES=$$(cat $(PGDIR)/dsn) \
 	DARBAZA_XMLCRYPTO_NODE_PATH=$(CURDIR)/testdata/interop/node_modules $(GO) test -race -count=1 ./...
+
+## test-deps: the Debian packages, node modules and PostgreSQL cluster the
+## tests need; installs only what is missing (as root), then starts the cluster
+test-deps: interop-deps pg-deps pg-up
 
 ## check: exactly what CI runs
 check: fmt vet staticcheck test
@@ -74,9 +79,16 @@ fuzz:
 ## through PKCS #11, chromium for the auditors' console's browser test) and
 ## node-soap from npm
 interop-deps:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
-	cd testdata/interop && npm ci --no-audit --no-fund --silent
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@# npm ci again only when package-lock.json changed since the last one
+	@if [ ! -f testdata/interop/node_modules/.ci-lock ] || \
+	    ! cmp -s testdata/interop/package-lock.json testdata/interop/node_modules/.ci-lock; then \
+	  cd testdata/interop && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.ci-lock; fi
 
 ## pg-deps: PostgreSQL from Debian's packages, for the tests of storage: postgres
 pg-deps:
