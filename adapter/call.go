@@ -2,12 +2,14 @@ package adapter
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
@@ -166,4 +168,169 @@ func (c *Call) OptionalInt(name string, lo, hi, def int) (int, error) {
 		return 0, badRequest("%s %q: want %d..%d", name, s, lo, hi)
 	}
 	return n, nil
+}
+
+// texts returns the texts of every payload child named name, in order.
+func (c *Call) texts(name string) ([]string, error) {
+	if !slices.ContainsFunc(c.args, func(f field) bool { return f.name == name }) {
+		return nil, fmt.Errorf("the service reads argument %s, which its request does not declare", name)
+	}
+	ns := c.Env.Payload.NamespaceURI()
+	var out []string
+	for _, el := range c.Env.Payload.ChildElements() {
+		if el.Tag == name && (el.NamespaceURI() == ns || el.NamespaceURI() == "") {
+			out = append(out, strings.TrimSpace(el.Text()))
+		}
+	}
+	return out, nil
+}
+
+// OptionalPIN reads the optional argument name as [Call.PIN] does; absent
+// is "".
+func (c *Call) OptionalPIN(name string, now time.Time) (string, error) {
+	if s, ok, err := c.arg(name); err != nil || !ok || s == "" {
+		return "", err
+	}
+	return c.PIN(name, now)
+}
+
+// PINs reads every occurrence of the repeated optional argument name as
+// [Call.PIN] does: none is an empty list, one malformed is InvalidPin.
+func (c *Call) PINs(name string, now time.Time) ([]string, error) {
+	pins, err := c.texts(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, pin := range pins {
+		if _, err := registry.ParsePIN(pin, now); err != nil {
+			return nil, refuse(OutcomeInvalidPIN)
+		}
+	}
+	c.Subject(pins...)
+	return pins, nil
+}
+
+// Bool reads the required xs:boolean argument name: true, false, 1 or 0
+// (XML Schema 1.0 §3.2.2). Anything else is a fault.
+func (c *Call) Bool(name string) (bool, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return false, err
+	}
+	switch s {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, badRequest("%s %q: want an xs:boolean", name, s)
+}
+
+// Base64 reads the required xs:base64Binary argument name; one that does
+// not decode, or decodes to nothing, is a fault.
+func (c *Call) Base64(name string) ([]byte, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil || len(b) == 0 {
+		return nil, badRequest("%s: want non-empty xs:base64Binary", name)
+	}
+	return b, nil
+}
+
+// OptionalDate reads the optional xs:date argument name (YYYY-MM-DD);
+// absent is the zero Date, one that is not a real date a fault.
+func (c *Call) OptionalDate(name string) (registry.Date, error) {
+	s, ok, err := c.arg(name)
+	if err != nil || !ok {
+		return registry.Date{}, err
+	}
+	d, err := registry.ParseDate(s)
+	if err != nil {
+		return registry.Date{}, badRequest("%s %q: want an xs:date YYYY-MM-DD", name, s)
+	}
+	return d, nil
+}
+
+// Choice reads the required argument name as one of allowed; another
+// value is the answer refusal (the schema types it as a string, the
+// domain narrows it).
+func (c *Call) Choice(name string, refusal string, allowed ...string) (string, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(allowed, s) {
+		return "", refuse(refusal)
+	}
+	return s, nil
+}
+
+// ID reads the required argument name as a registry identifier
+// (registry.ValidID); malformed is the answer refusal.
+func (c *Call) ID(name, refusal string) (string, error) {
+	id, err := c.required(name)
+	if err != nil {
+		return "", err
+	}
+	if registry.ValidID(id) != nil {
+		return "", refuse(refusal)
+	}
+	return id, nil
+}
+
+// INN reads the required argument name as a taxpayer number valid on now
+// (registry.ParseINN). Malformed is the InvalidInn answer. An individual's
+// INN, their PIN, is recorded as a subject of the call.
+func (c *Call) INN(name string, now time.Time) (string, registry.TaxpayerType, error) {
+	inn, err := c.required(name)
+	if err != nil {
+		return "", "", err
+	}
+	kind, err := registry.ParseINN(inn, now)
+	if err != nil {
+		return "", "", refuse(OutcomeInvalidINN)
+	}
+	if kind == registry.TaxpayerIndividual {
+		c.Subject(inn)
+	}
+	return inn, kind, nil
+}
+
+// RequiredText reads the required argument name, of at most maxRunes
+// characters; longer is a fault, as the schema's bound would be.
+func (c *Call) RequiredText(name string, maxRunes int) (string, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return "", err
+	}
+	if n := utf8.RuneCountInString(s); n > maxRunes {
+		return "", badRequest("%s has %d characters, at most %d are allowed", name, n, maxRunes)
+	}
+	return s, nil
+}
+
+// Date reads the required argument name as an xs:date without a time
+// zone (YYYY-MM-DD); anything else is a fault.
+func (c *Call) Date(name string) (registry.Date, error) {
+	s, err := c.required(name)
+	if err != nil {
+		return registry.Date{}, err
+	}
+	d, err := registry.ParseDate(s)
+	if err != nil {
+		return registry.Date{}, badRequest("%s %q is not a date YYYY-MM-DD", name, s)
+	}
+	return d, nil
+}
+
+// OptionalBool reads the optional argument name as an xs:boolean (true,
+// false, 1 or 0); absent is false, anything else a fault.
+func (c *Call) OptionalBool(name string) (bool, error) {
+	if _, ok, err := c.arg(name); err != nil || !ok {
+		return false, err
+	}
+	return c.Bool(name)
 }

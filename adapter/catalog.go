@@ -16,10 +16,13 @@ import (
 // by serve, which derives the response's schema and its encoding from one
 // reply, so the WSDL and the XML cannot drift.
 type Service struct {
-	Code      string
-	Version   string // serviceVersion; a request naming no version matches too
-	Title     string // xrd:title in the WSDL
-	Namespace string
+	Code    string
+	Version string // serviceVersion; a request naming no version matches too
+	Title   string // xrd:title in the WSDL, in English
+	// TitleKy and TitleRu are the xrd:title in Kyrgyz and in Russian, when
+	// the service has them; the WSDL lists each it has.
+	TitleKy, TitleRu string
+	Namespace        string
 
 	request  []field // the request element's children
 	response []field // the response element's children
@@ -39,6 +42,7 @@ type Result struct {
 // business answer, or any other error for a fault (fault.go).
 type op[T any] struct {
 	code, version, title, namespace string
+	titleKy, titleRu                string // optional: titles in Kyrgyz and Russian
 	args                            []field
 	reply                           reply[T]
 	handle                          func(ctx context.Context, call *Call) (T, error)
@@ -48,6 +52,7 @@ type op[T any] struct {
 func serve[T any](o op[T]) *Service {
 	return &Service{
 		Code: o.code, Version: o.version, Title: o.title, Namespace: o.namespace,
+		TitleKy: o.titleKy, TitleRu: o.titleRu,
 		request:  o.args,
 		response: o.reply.fields(),
 		handle: func(ctx context.Context, call *Call) (Result, error) {
@@ -73,23 +78,35 @@ func serve[T any](o op[T]) *Service {
 // render makes the answer of v, or of the business refusal in err; any
 // other error is returned for a fault.
 func (o op[T]) render(call *Call, v T, err error) (Result, error) {
-	outcome := OutcomeOK
+	vd := verdict{code: OutcomeOK}
 	var r *refusal
 	if errors.As(err, &r) && o.reply.answer {
-		outcome, err = r.code, nil
+		vd, err = verdict{code: r.code, grounds: r.grounds}, nil
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	p := newPayload(call)
-	if err := o.reply.write(p, outcome, v); err != nil {
+	if err := o.reply.writeVerdict(p, vd, v); err != nil {
 		return Result{}, err
 	}
-	return Result{Payload: p, Outcome: outcome}, nil
+	return Result{Payload: p, Outcome: vd.code}, nil
 }
 
 // arg declares a request element of type xs:string.
 func arg(name string) field { return field{name: name, xsType: "xs:string"} }
+
+// Doc returns f with its xs:documentation.
+func (f field) Doc(s string) field { f.doc = s; return f }
+
+// typedArg declares a required request element of type xsType.
+func typedArg(name, xsType, doc string) field { return field{name: name, xsType: xsType, doc: doc} }
+
+// repeatedArg declares an optional, repeated request element of type
+// xs:string.
+func repeatedArg(name, doc string) field {
+	return field{name: name, xsType: "xs:string", optional: true, repeated: true, doc: doc}
+}
 
 // optionalArg declares an optional request element of type xsType.
 func optionalArg(name, xsType, doc string) field {

@@ -19,12 +19,17 @@
 //	registration.go getRegistration          (reads a RegistrationSource)
 //	dwelling.go     getDwellingResidents     (reads a DwellingSource)
 //	history.go      getAccessHistory         (reads the access log's History)
+//	document.go     issueAddressCertificate, verifyDocument (Documents; a write under Seal)
+//	application.go  submitRegistration, confirmRegistration, deregister (write through an
+//	                ApplicationWriter, under Seal), getApplicationStatus (reads an ApplicationSource)
+//	taxpayer.go     getTaxpayer              (reads a TaxpayerSource)
+//	apostille.go    registerApostille, getApostille (an ApostilleRegister; the first is a write)
 //	members.go, replay.go, redact.go, metrics.go: access rights, replay cache, PIN redaction, metrics
 //
 // Services are grouped one concept per file; each file declares the one to
 // three methods it needs from its source as a small interface, so that the
 // storage behind it stays the composition root's choice. The coming
-// concepts (documents, taxpayers, apostilles, registration writes) each get
+// concepts (documents, taxpayers, apostilles) each get
 // a file of their own in the same shape.
 //
 // How to add a service: in the file of its concept (or a new one, with its

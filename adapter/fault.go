@@ -36,6 +36,10 @@ const (
 // retryAfter is the Retry-After of a Server.ServerProxy.Busy refusal, in seconds.
 const retryAfter = "1"
 
+// CodeTooManyFailedLookups is the fault of a verifyDocument request from a
+// client over its limit of look-ups that found no document (document.go).
+const CodeTooManyFailedLookups = "Client.TooManyFailedLookups"
+
 // Refusals of the pipeline itself.
 var (
 	ErrMethod         = errors.New("only POST is served at /")
@@ -121,6 +125,7 @@ var faults = []fault{
 	{soap.CodeUnknownService, http500, false, "", []error{ErrUnknownService}},
 	{soap.CodeAccessDenied, http500, false, "", []error{ErrAccessDenied}},
 	{soap.CodeInvalidRequest, http500, false, "", []error{ErrBadRequest}},
+	{CodeTooManyFailedLookups, http500, false, "", []error{ErrTooManyFailedLookups}},
 
 	// The adapter's own failures.
 	{CodeBusy, http.StatusServiceUnavailable, false, "", []error{ErrBusy}},

@@ -53,7 +53,7 @@ type Options struct {
 	// TrustedProxies holds the signing.Fingerprint of each TLS client
 	// certificate allowed to send unsigned requests; nil means none.
 	TrustedProxies map[string]bool
-	Replay         *ReplayCache
+	Replay         Replayer
 	Metrics        *Metrics // nil means no metrics
 	// MaxInFlight is how many requests are processed at once (decoded,
 	// verified, served, signed, logged); 0 means unlimited. A request
@@ -114,7 +114,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method == http.MethodGet && r.URL.RawQuery == "wsdl" {
+	if r.Method == http.MethodGet && strings.EqualFold(r.URL.RawQuery, "wsdl") {
 		h.serveWSDL(w, r)
 		return
 	}
@@ -396,10 +396,10 @@ func (h *Handler) authenticate(env *soap.Envelope, conn *tls.ConnectionState, e 
 		return err
 	}
 	e.SignerCert = v.Fingerprint
-	// The id is claimed in the form the access log stores, PINs
+	// The pair is claimed in the form the access log stores, PINs
 	// pseudonymised, so a cache refilled from the log after a restart
 	// holds the same keys. (A UUID has no 14-digit run and is unchanged.)
-	return h.opt.Replay.Claim(e.Client, redactPINs(env.Headers.ID, h.opt.Log.SubjectID), h.opt.Now())
+	return h.opt.Replay.Claim(redactPINs(e.Client, h.opt.Log.SubjectID), redactPINs(env.Headers.ID, h.opt.Log.SubjectID), h.opt.Now())
 }
 
 func (h *Handler) fromTrustedProxy(conn *tls.ConnectionState) bool {
@@ -451,7 +451,7 @@ func (h *Handler) render(e *accesslog.Entry, msg *soap.Message, status int, sign
 // sent). It fails with an error wrapping ErrLogUnavailable.
 func (h *Handler) record(ctx context.Context, e *accesslog.Entry) error {
 	rec := *e
-	for _, f := range []*string{&rec.MessageID, &rec.UserID, &rec.Issue, &rec.Reason} {
+	for _, f := range []*string{&rec.Client, &rec.Service, &rec.MessageID, &rec.UserID, &rec.Issue, &rec.Reason} {
 		*f = redactPINs(*f, h.opt.Log.SubjectID)
 	}
 	// The record must be durable even if the caller has gone away.
@@ -495,7 +495,7 @@ func (h *Handler) fault(e *accesslog.Entry, env *soap.Envelope, err error) (*soa
 	}
 	if ctx := context.Background(); h.opt.Logger.Enabled(ctx, lvl) {
 		h.opt.Logger.Log(ctx, lvl, "request refused", "record", e.ID, "code", f.code,
-			"client", e.Client, "service", e.Service, "err", h.redact(err))
+			"client", redactPINs(e.Client, h.opt.Log.SubjectID), "service", redactPINs(e.Service, h.opt.Log.SubjectID), "err", h.redact(err))
 	}
 	return soap.NewFault(env, f.code, reason, e.ID), f.status
 }

@@ -31,9 +31,7 @@ const (
 // pipeline pseudonymises appear as "pin:" and the log's keyed pseudonym,
 // so an auditor can still find them.
 //
-// The redactor (adapter/redact.go) claims exactly runs of 14 ASCII digits;
-// a 15-digit run and full-width digits are outside its claim and are not
-// tested here.
+// Longer runs and other digit forms are TestNoPINComesOutWhateverTheCallerSends's.
 func TestNoRawPINReachesAnAccessLogRecord(t *testing.T) {
 	hs := newHarness(t)
 	found := readSample(t, "../testdata/requests/getPerson-found.xml")

@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+// Replayer refuses a (client, message id) pair claimed before within its
+// window: [ReplayCache] in one node's memory, adapter/pgreplay in a
+// database every node shares. An error that does not wrap [ErrReplay]
+// (the database is unreachable) fails the request as an internal error.
+type Replayer interface {
+	Claim(client, id string, now time.Time) error
+}
+
 // ReplayCache remembers (client, message id) pairs whose signature verified,
 // for Window, and refuses them a second time: X-Road message protocol 4.0
 // makes the client's message id unique, and a signed Timestamp alone

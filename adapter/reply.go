@@ -197,6 +197,17 @@ func fields[T any](nodes []node[T]) []field {
 type reply[T any] struct {
 	answer bool
 	nodes  []node[T]
+	// detailed, when set, says whether a refusal's value carries the
+	// nodes too (an application refused with its reason and notice time):
+	// they are written after the result when it reports true.
+	detailed func(T) bool
+}
+
+// detailedAnswerOf is the reply of a registry service whose refusals may
+// carry a value: result, then nodes, written for OK and for a refusal
+// whose value has reports true.
+func detailedAnswerOf[T any](has func(T) bool, nodes ...node[T]) reply[T] {
+	return reply[T]{answer: true, nodes: nodes, detailed: has}
 }
 
 // answerOf is the reply of a registry service: result, then nodes.
@@ -221,13 +232,18 @@ func (r reply[T]) fields() []field {
 }
 
 // write fills payload: for an answer the result of outcome and, when it is
-// OK, v; for a plain reply v.
+// OK (or a detailed refusal), v; for a plain reply v.
 func (r reply[T]) write(payload *etree.Element, outcome string, v T) error {
+	return r.writeVerdict(payload, verdict{code: outcome}, v)
+}
+
+// writeVerdict is write for a verdict that may list grounds.
+func (r reply[T]) writeVerdict(payload *etree.Element, vd verdict, v T) error {
 	if r.answer {
-		if err := writeChildren(payload, []node[string]{resultNode}, outcome); err != nil {
+		if err := writeChildren(payload, []node[verdict]{resultNode}, vd); err != nil {
 			return err
 		}
-		if outcome != OutcomeOK {
+		if vd.code != OutcomeOK && (r.detailed == nil || !r.detailed(v)) {
 			return nil
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -87,12 +88,27 @@ func TestAReplyDeclaresItsElementsOptionalAfterTheResult(t *testing.T) {
 
 func TestOutcomeCodesAndTexts(t *testing.T) {
 	// The codes are wire contract: integrators match on these strings.
-	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor"}
+	want := []string{"InvalidPin", "PersonNotFound", "InvalidDwellingId", "DwellingNotFound", "InvalidCursor",
+		"NoResidenceRegistration", "InvalidDocumentNumber", "DocumentNotFound", "DocumentExpired", "DocumentRevoked",
+		// The registration applications (application.go).
+		"DwellingFull", "SeveralOwners", "ConsularRegister", "OwnerOnlyUser", "CitizenshipRenounced",
+		"FaceIdNotMatched", "NoEligibleIdCard", "StayTooLong", "StayPeriodInvalid", "ParentPinsMissing",
+		"ParentPinsMismatch", "NotDwellingOwner", "ApplicantRoleMismatch", "RegistrationConflict",
+		"ConsentNotGiven", "PurposeMismatch", "NotEntitled", "RegistrationEnded", "RegistrationNotFound",
+		"InvalidGround", "ApplicationNotFound", "ApplicationNumberReused", "InvalidApplicationNumber",
+		"InvalidApplication", "InvalidRegistrationId", "ApplicationNotAwaitingConfirmation",
+		"ApplicationLapsed", "NotTheApplicant",
+		// The taxpayer and apostille registers (taxpayer.go, apostille.go).
+		"InvalidInn", "NotTaxpayer", "TaxpayerNotFound",
+		"ApostilleRefused", "ApostilleApplicationReused", "InvalidApostilleNumber", "ApostilleNotFound",
+		"EmbassyDocument", "CommercialDocument", "NotForAbroad", "ForeignDocument", "SovietOriginal",
+		"NotConventionParty", "ObjectingState", "Illegible", "PencilOrFax", "UnofficialAdditions",
+		"BreachOfLaw", "SpecimenMismatch", "SignerNotAuthorised"}
 	if len(outcomeTexts) != len(want) {
 		t.Errorf("%d refusal codes, want %d", len(outcomeTexts), len(want))
 	}
 	for _, code := range want {
-		o, ok := outcomeOf(code)
+		o, ok := outcomeOf(verdict{code: code})
 		if !ok || o.ky == "" || o.ru == "" || o.ky == o.ru {
 			t.Errorf("%s: Kyrgyz %q, Russian %q", code, o.ky, o.ru)
 		}
@@ -116,7 +132,9 @@ func testCall(t *testing.T, args []field, body string) *Call {
 }
 
 func TestArgumentReaders(t *testing.T) {
-	args := []field{arg("pin"), arg("dwellingId"), optionalArg("limit", "xs:int", "")}
+	args := []field{arg("pin"), arg("dwellingId"), optionalArg("limit", "xs:int", ""),
+		typedArg("flag", "xs:boolean", ""), typedArg("sig", "xs:base64Binary", ""), optionalArg("until", "xs:date", ""),
+		repeatedArg("parentPin", ""), arg("role")}
 	isRefusal := func(code string) func(error) bool {
 		return func(err error) bool { var r *refusal; return errors.As(err, &r) && r.code == code }
 	}
@@ -138,6 +156,20 @@ func TestArgumentReaders(t *testing.T) {
 			func(c *Call) error { _, err := c.DwellingID("dwellingId"); return err }, isRefusal(OutcomeInvalidDwellingID)},
 		{"a limit that is no integer is a fault", `<r xmlns="urn:r"><limit>ten</limit></r>`,
 			func(c *Call) error { _, err := c.OptionalInt("limit", 1, 100, 20); return err }, isFault},
+		{"a boolean that is not xs:boolean is a fault", `<r xmlns="urn:r"><flag>yes</flag></r>`,
+			func(c *Call) error { _, err := c.Bool("flag"); return err }, isFault},
+		{"a missing boolean is a fault", `<r xmlns="urn:r"/>`,
+			func(c *Call) error { _, err := c.Bool("flag"); return err }, isFault},
+		{"a signature that is no base64 is a fault", `<r xmlns="urn:r"><sig>*</sig></r>`,
+			func(c *Call) error { _, err := c.Base64("sig"); return err }, isFault},
+		{"an empty signature is a fault", `<r xmlns="urn:r"><sig></sig></r>`,
+			func(c *Call) error { _, err := c.Base64("sig"); return err }, isFault},
+		{"a date that does not exist is a fault", `<r xmlns="urn:r"><until>2027-02-30</until></r>`,
+			func(c *Call) error { _, err := c.OptionalDate("until"); return err }, isFault},
+		{"one malformed parent PIN is the InvalidPin answer", `<r xmlns="urn:r"><parentPin>21204198800031</parentPin><parentPin>9</parentPin></r>`,
+			func(c *Call) error { _, err := c.PINs("parentPin", clockNow); return err }, isRefusal(OutcomeInvalidPIN)},
+		{"a value outside the choices is the given answer", `<r xmlns="urn:r"><role>neighbour</role></r>`,
+			func(c *Call) error { _, err := c.Choice("role", OutcomeInvalidApplication, "self"); return err }, isRefusal(OutcomeInvalidApplication)},
 		{"reading an argument the request does not declare is internal", `<r xmlns="urn:r"><cursor>x</cursor></r>`,
 			func(c *Call) error { _, err := c.OptionalText("cursor"); return err }, isInternal},
 	}
@@ -167,5 +199,56 @@ func TestARefusalFromAServiceWithoutResultIsAnError(t *testing.T) {
 	_, err := s.handle(context.Background(), testCall(t, nil, `<plain xmlns="urn:r"/>`))
 	if match(err).code != soap.CodeInternalError {
 		t.Errorf("err %v, want an internal error", err)
+	}
+}
+
+func TestReadersOfTheApplicationArguments(t *testing.T) {
+	args := []field{typedArg("flag", "xs:boolean", ""), typedArg("sig", "xs:base64Binary", ""),
+		optionalArg("until", "xs:date", ""), repeatedArg("parentPin", ""), optionalArg("applicantPin", "xs:string", "")}
+	c := testCall(t, args, `<r xmlns="urn:r"><flag>1</flag><sig>c2ln
+ICBn</sig><until>2027-01-31</until><parentPin>21204198800031</parentPin><parentPin>10509199000032</parentPin></r>`)
+	flag, err := c.Bool("flag")
+	if err != nil || !flag {
+		t.Errorf("Bool: %v %v", flag, err)
+	}
+	if sig, err := c.Base64("sig"); err != nil || string(sig) != "sig  g" {
+		t.Errorf("Base64: %q %v", sig, err)
+	}
+	if d, err := c.OptionalDate("until"); err != nil || d.String() != "2027-01-31" {
+		t.Errorf("OptionalDate: %v %v", d, err)
+	}
+	if pins, err := c.PINs("parentPin", clockNow); err != nil || len(pins) != 2 {
+		t.Errorf("PINs: %v %v", pins, err)
+	}
+	if pin, err := c.OptionalPIN("applicantPin", clockNow); err != nil || pin != "" {
+		t.Errorf("OptionalPIN of an absent element: %q %v", pin, err)
+	}
+	if len(c.subjects) != 2 {
+		t.Errorf("subjects %v, want the two parents", c.subjects)
+	}
+}
+
+func TestEveryRefusalReasonHasItsOwnOutcome(t *testing.T) {
+	if len(refusalOutcomes) != len(registry.RefusalReasons) {
+		t.Errorf("%d reasons mapped, the registry has %d", len(refusalOutcomes), len(registry.RefusalReasons))
+	}
+	for _, reason := range registry.RefusalReasons {
+		if _, ok := refusalOutcomes[reason]; !ok {
+			t.Errorf("refusal reason %s has no outcome code", reason)
+		}
+	}
+	seen := map[string]registry.RefusalReason{}
+	for reason, code := range refusalOutcomes {
+		if o, ok := outcomeOf(verdict{code: code}); !ok || o.ky == "" || o.ru == "" {
+			t.Errorf("%s: code %s has no texts", reason, code)
+		}
+		if other, dup := seen[code]; dup {
+			t.Errorf("%s and %s share the code %s", reason, other, code)
+		}
+		seen[code] = reason
+	}
+	a := registry.Application{Number: "AP-1", Decision: registry.DecisionRefused, Refusal: "no_such_reason"}
+	if _, err := answerOfApplication(a); err == nil || match(err).code != soap.CodeInternalError {
+		t.Errorf("an unknown refusal reason: %v, want an internal error", err)
 	}
 }

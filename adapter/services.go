@@ -8,12 +8,18 @@ import (
 // Namespace is the target namespace of the population-registry services, version 1.
 const Namespace = "http://population.tunduk.kg/registry/v1"
 
-// Registry is the read side of the population registry: everything the
-// person, registration and dwelling services read.
+// Registry is the population registry as the services use it: everything
+// the person, registration and dwelling services read, the registration
+// applications (application.go), the taxpayer register and the apostille
+// register.
 type Registry interface {
 	PersonSource
 	RegistrationSource
 	DwellingSource
+	ApplicationWriter
+	ApplicationSource
+	TaxpayerSource
+	ApostilleRegister
 }
 
 // RegistryServices returns the services answered from the population
@@ -25,5 +31,8 @@ func RegistryServices(reg Registry, hist History, now func() time.Time) []*Servi
 		registrationServices(reg, now),
 		dwellingServices(reg),
 		historyServices(hist, now),
+		applicationServices(reg, reg, now),
+		taxpayerServices(reg, now),
+		apostilleServices(reg, now),
 	)
 }

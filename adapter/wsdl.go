@@ -100,6 +100,13 @@ func WSDL(c *Catalog, ns, location string) ([]byte, error) {
 		title := op.CreateElement("xrd:title")
 		title.CreateAttr("xml:lang", "en")
 		title.SetText(s.Title)
+		for _, t := range []struct{ lang, text string }{{"ky", s.TitleKy}, {"ru", s.TitleRu}} {
+			if t.text != "" {
+				title := op.CreateElement("xrd:title")
+				title.CreateAttr("xml:lang", t.lang)
+				title.SetText(t.text)
+			}
+		}
 		for _, dir := range []string{"wsdl:input", "wsdl:output"} {
 			io := op.CreateElement(dir)
 			body := io.CreateElement("soap:body")

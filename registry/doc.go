@@ -1,7 +1,10 @@
 // Package registry is the population-registration registry behind Darbaza:
 // persons, dwellings and registrations at the place of residence and the place
 // of stay, with their history: the types, the rules, and the storage contract
-// the rules run over.
+// the rules run over. Beside it live two registers of their own: the tax
+// service's taxpayers (taxpayer.go, [TaxpayerTx]) and the Interior
+// Ministry's apostille register with its officials authorised to sign
+// (apostille.go, [ApostilleTx]); docs/domain.md gives their rules.
 //
 // The domain rules come from the source documents summarised in the
 // project's domain notes (docs/domain.md, which lists the source documents
@@ -15,6 +18,11 @@
 //     residence registration (seed 000 §3).
 //   - Registering at a new residence ends the previous one (seed 003, annex 3
 //     §4); [Register] applies this rule when it writes.
+//   - An application through the portal is filed by the dwelling owner and
+//     confirmed by the applicant, refused on the grounds of seed 000 §5 (each
+//     a [RefusalReason], checked by [CheckFiling]), and has the three
+//     statuses of seed 001 §26 ([Registry.Submit], [Registry.Confirm],
+//     [Registry.Deregister]; application.go, calendar.go).
 //
 // Dates are calendar dates ([Date]) in UTC and travel as YYYY-MM-DD. Showing
 // them in GMT+6 is the adapter's job.
@@ -23,8 +31,8 @@
 //
 // Three layers, each knowing only the one below:
 //
-//	Registry          lookups and Import for callers (the adapter, cmd):
-//	                  each one Store transaction running the rules
+//	Registry          lookups, Import and the applications for callers (the
+//	                  adapter, cmd): each one Store transaction running the rules
 //	rules             pure functions over a transaction: Register (the one
 //	                  write path for registrations, for import and online),
 //	                  ReadRegistrations, ReadResidents, the import batch

@@ -31,6 +31,10 @@ type ImportReport struct {
 	Persons       int // person records written (added or replaced)
 	Dwellings     int // dwelling records written
 	Registrations int // registration records written
+	Taxpayers     int // taxpayer records written
+	Bindings      int // bindings of entities to individuals written
+	Officials     int // officials authorised to sign written
+	Apostilles    int // apostille register entries written
 	Replaced      int // of the records written, how many replaced one with the same key
 	// EndedResidences counts stored open residences that the batch ended
 	// because it registers the same person at a new residence.
@@ -50,6 +54,10 @@ type batch struct {
 	persons       map[string]*batchRecord
 	dwellings     map[string]*batchRecord
 	registrations map[string]*batchRecord
+	taxpayers     map[string]*batchRecord
+	bindings      map[string]*batchRecord
+	officials     map[string]*batchRecord
+	apostilles    map[string]*batchRecord
 	order         []*batchRecord // line order
 }
 
@@ -111,6 +119,10 @@ func readBatch(ctx context.Context, r io.Reader, parse func([]byte) (Record, err
 		persons:       map[string]*batchRecord{},
 		dwellings:     map[string]*batchRecord{},
 		registrations: map[string]*batchRecord{},
+		taxpayers:     map[string]*batchRecord{},
+		bindings:      map[string]*batchRecord{},
+		officials:     map[string]*batchRecord{},
+		apostilles:    map[string]*batchRecord{},
 	}
 	var rep ImportReport
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -168,6 +180,14 @@ func (b *batch) add(br *batchRecord) error {
 		m = b.dwellings
 	case KindRegistration:
 		m = b.registrations
+	case KindTaxpayer:
+		m = b.taxpayers
+	case KindBinding:
+		m = b.bindings
+	case KindOfficial:
+		m = b.officials
+	case KindApostille:
+		m = b.apostilles
 	}
 	key := br.rec.Key()
 	if first, ok := m[key]; ok {
@@ -208,7 +228,7 @@ func (e *batchError) Unwrap() error { return ErrInvalidBatch }
 // If any line is bad it returns a [*batchError] listing them all, having
 // written some of the batch: the caller's transaction must roll back, as
 // [Store.Update] does on an error. Other errors come from the store or ctx.
-func (b *batch) apply(ctx context.Context, tx PopulationTx, today Date) (ImportReport, error) {
+func (b *batch) apply(ctx context.Context, tx Tx, today Date) (ImportReport, error) {
 	var rep ImportReport
 	var bad []LineError
 	fail := func(br *batchRecord, err error) { bad = append(bad, LineError{br.line, err}) }
@@ -285,6 +305,13 @@ func (b *batch) apply(ctx context.Context, tx PopulationTx, today Date) (ImportR
 			rep.Replaced += boolInt(done.Replaced)
 			rep.EndedResidences += len(done.Ended)
 		}
+	}
+	// The taxpayer and apostille registers, after the persons they name.
+	if err := b.applyTaxpayers(tx, &rep, fail); err != nil {
+		return ImportReport{}, err
+	}
+	if err := b.applyApostille(tx, &rep, fail); err != nil {
+		return ImportReport{}, err
 	}
 	if len(bad) > 0 {
 		return ImportReport{}, &batchError{errors: bad}

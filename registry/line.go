@@ -17,6 +17,10 @@ const (
 	KindPerson       Kind = "person"
 	KindDwelling     Kind = "dwelling"
 	KindRegistration Kind = "registration"
+	KindTaxpayer     Kind = "taxpayer"  // see taxpayer.go
+	KindBinding      Kind = "binding"   // see taxpayer.go
+	KindOfficial     Kind = "official"  // see apostille.go
+	KindApostille    Kind = "apostille" // see apostille.go
 )
 
 // Record is one line of an import file. Exactly the field named by Kind is
@@ -26,6 +30,10 @@ type Record struct {
 	Person       Person
 	Dwelling     Dwelling
 	Registration Registration
+	Taxpayer     Taxpayer
+	Binding      Binding
+	Official     Official
+	Apostille    Apostille
 }
 
 // Key returns the record's identifier: PIN, dwelling ID or registration ID.
@@ -37,6 +45,14 @@ func (r Record) Key() string {
 		return r.Dwelling.ID
 	case KindRegistration:
 		return r.Registration.ID
+	case KindTaxpayer:
+		return r.Taxpayer.INN
+	case KindBinding:
+		return r.Binding.Key()
+	case KindOfficial:
+		return r.Official.ID
+	case KindApostille:
+		return r.Apostille.Number
 	}
 	return ""
 }
@@ -54,6 +70,22 @@ type (
 	registrationLine struct {
 		Kind Kind `json:"kind"`
 		Registration
+	}
+	taxpayerLine struct {
+		Kind Kind `json:"kind"`
+		Taxpayer
+	}
+	bindingLine struct {
+		Kind Kind `json:"kind"`
+		Binding
+	}
+	officialLine struct {
+		Kind Kind `json:"kind"`
+		Official
+	}
+	apostilleLine struct {
+		Kind Kind `json:"kind"`
+		Apostille
 	}
 )
 
@@ -98,8 +130,20 @@ func ParseLine(line []byte, now time.Time) (Record, error) {
 			rec.Registration = l.Registration
 			return l.Registration.Validate(now)
 		}
+	case KindTaxpayer:
+		l := &taxpayerLine{}
+		target, check = l, func() error { rec.Taxpayer = l.Taxpayer; return l.Taxpayer.Validate(now) }
+	case KindBinding:
+		l := &bindingLine{}
+		target, check = l, func() error { rec.Binding = l.Binding; return l.Binding.Validate(now) }
+	case KindOfficial:
+		l := &officialLine{}
+		target, check = l, func() error { rec.Official = l.Official; return l.Official.Validate() }
+	case KindApostille:
+		l := &apostilleLine{}
+		target, check = l, func() error { rec.Apostille = l.Apostille; return l.Apostille.Validate(now) }
 	default:
-		return Record{}, fmt.Errorf("%w: %q (want person, dwelling or registration)", ErrUnknownKind, rec.Kind)
+		return Record{}, fmt.Errorf("%w: %q (want person, dwelling, registration, taxpayer, binding, official or apostille)", ErrUnknownKind, rec.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
@@ -126,6 +170,14 @@ func EncodeLine(rec Record) ([]byte, error) {
 		v = dwellingLine{Kind: rec.Kind, Dwelling: rec.Dwelling}
 	case KindRegistration:
 		v = registrationLine{Kind: rec.Kind, Registration: rec.Registration}
+	case KindTaxpayer:
+		v = taxpayerLine{Kind: rec.Kind, Taxpayer: rec.Taxpayer}
+	case KindBinding:
+		v = bindingLine{Kind: rec.Kind, Binding: rec.Binding}
+	case KindOfficial:
+		v = officialLine{Kind: rec.Kind, Official: rec.Official}
+	case KindApostille:
+		v = apostilleLine{Kind: rec.Kind, Apostille: rec.Apostille}
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, rec.Kind)
 	}

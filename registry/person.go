@@ -70,7 +70,17 @@ type Person struct {
 	Citizenship      Citizenship `json:"citizenship"`
 	ConsularRegister bool        `json:"consular_register,omitempty"` // lives abroad, on the consular register
 	IDCard           IDCard      `json:"id_card,omitzero"`            // omitted: no eligible ID card
+	// Parents are the PINs of the person's mother and father as the civil
+	// registry knows them (at most two, never the person's own). An
+	// application for a minor must name them (seed 000 §6).
+	Parents []string `json:"parents,omitempty"`
 }
+
+// MinorOn reports whether p is under 18 on day.
+func (p Person) MinorOn(day Date) bool { return day.Before(p.BirthDate.AddDate(AdultAge, 0, 0)) }
+
+// AdultAge is the age of majority in the Kyrgyz Republic.
+const AdultAge = 18
 
 // MayApplyOnline reports whether p satisfies the applicant conditions of
 // seed 000 that the registry can check by itself: a citizen, not on the
@@ -120,6 +130,17 @@ func (p Person) Validate(now time.Time) error {
 	case CitizenshipCitizen, CitizenshipRenounced:
 	default:
 		return fmt.Errorf("%w: citizenship %q (want citizen or renounced)", ErrInvalidValue, p.Citizenship)
+	}
+	if len(p.Parents) > 2 {
+		return fmt.Errorf("%w: parents: %d PINs (at most two)", ErrInvalidValue, len(p.Parents))
+	}
+	for i, pin := range p.Parents {
+		if err := checkPINSyntax(pin); err != nil {
+			return fmt.Errorf("parents[%d]: %w", i, err)
+		}
+		if pin == p.PIN || i == 1 && pin == p.Parents[0] {
+			return fmt.Errorf("%w: parents[%d] %s repeats a PIN", ErrInvalidValue, i, pin)
+		}
 	}
 	return p.IDCard.validate(p.BirthDate, DateOf(now))
 }

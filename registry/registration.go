@@ -51,6 +51,10 @@ type Registration struct {
 	// made this registration (the write contract: a change names its
 	// record); empty for a registration that was imported.
 	Record string `json:"record,omitempty"`
+	// EndRecord is the id of the access-log record of the online request
+	// that ended this registration (a deregistration, or a new residence
+	// registered online); empty when it is open or was ended by an import.
+	EndRecord string `json:"end_record,omitempty"`
 }
 
 // Open reports whether r has not been ended. An open stay whose Until has
@@ -233,7 +237,7 @@ func Register(tx PopulationTx, r Registration, today Date) (Registered, error) {
 			if r.Since.Before(old.Since) {
 				return Registered{}, fmt.Errorf("%w: new residence since %s starts before the current one %s (since %s)", ErrConflict, r.Since, old.ID, old.Since)
 			}
-			old.Ended, old.EndReason = r.Since, EndNewResidence
+			old.Ended, old.EndReason, old.EndRecord = r.Since, EndNewResidence, r.Record
 			done.Ended = append(done.Ended, old)
 		case r.Type == Stay && r.CurrentOn(today) && old.Type == Stay && old.CurrentOn(today):
 			return Registered{}, fmt.Errorf("%w: %s already has current stay %s; end it first", ErrConflict, r.PIN, old.ID)

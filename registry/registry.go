@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,22 +15,49 @@ type Options struct {
 	// checks, for dates that may not be in the future and for which stays
 	// are current. Nil means time.Now.
 	Now func() time.Time
+	// Rand is the source of document numbers ([NewDocumentNumber]); it
+	// must be cryptographic. Nil means crypto/rand.Reader.
+	Rand io.Reader
+	// Applications are the settings of the application rules (the
+	// confirmation period, the holiday calendar); the zero value is
+	// DefaultConfirmWithin and weekends without holidays.
+	Applications ApplicationRules
+	// Hague is the Apostille Convention's parties and objectors the
+	// apostille register examines destinations against; zero means
+	// [DefaultHague].
+	Hague HagueList
+	// Calendar sets the working days of the apostille term; zero means
+	// [DefaultCalendar].
+	Calendar Calendar
 }
 
 // Registry is the population register as its callers see it: lookups and
 // imports, each one transaction of its [Store] running the rules of this
 // package. It is safe for concurrent use.
 type Registry struct {
-	store Store
-	now   func() time.Time
+	store     Store
+	now       func() time.Time
+	rand      io.Reader
+	rules     ApplicationRules
+	apostille ApostilleRules
 }
 
 // New returns the registry kept in store. The registry owns store from now
 // on: [Registry.Close] closes it.
 func New(store Store, opts Options) *Registry {
-	r := &Registry{store: store, now: opts.Now}
+	r := &Registry{store: store, now: opts.Now, rand: opts.Rand, rules: opts.Applications,
+		apostille: ApostilleRules{Hague: opts.Hague, Calendar: opts.Calendar}}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if r.rand == nil {
+		r.rand = rand.Reader
+	}
+	if r.apostille.Hague.IsZero() {
+		r.apostille.Hague = DefaultHague()
+	}
+	if r.apostille.Calendar.isZero() {
+		r.apostille.Calendar = DefaultCalendar()
 	}
 	return r
 }

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestPersonRoundTripsEveryField(t *testing.T) {
 		BirthDate: registry.NewDate(1985, 5, 15), Sex: registry.SexMale, Citizenship: registry.CitizenshipCitizen,
 		IDCard: registry.IDCard{Model: registry.IDCard2017, Number: "ID1234567", Issued: registry.NewDate(2018, 3, 1), Expires: registry.NewDate(2028, 3, 1)},
 	}
-	if p != want {
+	if !reflect.DeepEqual(p, want) {
 		t.Errorf("Person = %+v\nwant %+v", p, want)
 	}
 	if !p.MayApplyOnline(registry.DateOf(testNow)) {

@@ -49,6 +49,10 @@ type Store interface {
 // one goroutine. Values it returns are copies that the caller owns.
 type Tx interface {
 	PopulationTx
+	DocumentTx
+	ApplicationTx
+	TaxpayerTx
+	ApostilleTx
 }
 
 // PopulationTx is the storage contract of the population register:

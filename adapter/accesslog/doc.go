@@ -19,7 +19,7 @@
 // old records to a sealed file; the log then starts from an Anchor, the
 // last archived record.
 //
-// # What verification detects, and what it does not yet
+// # What verification detects, and what needs a witness
 //
 // Reader.Verify and Log.Verify (`darbaza audit verify`), and VerifyExport
 // for exports and archives, read every record and checkpoint and report
@@ -33,12 +33,13 @@
 // stored when it began; one that stops short fails, it never reports a
 // partial success.
 //
-// Not yet detected: records after the newest checkpoint (Report.Unsigned,
-// at most one interval's worth on a live log) can be cut from the end
-// unnoticed, and so can a tail cut together with the checkpoints that
-// cover it; and whoever holds the adapter's signing key can rewrite the
-// history and sign it again. Checkpoints countersigned by an outside
-// witness are the remedy (issue 13).
+// The adapter's own signatures cannot show the loss of records after the
+// newest checkpoint (Report.Unsigned) or of a tail cut off together with
+// the checkpoints that cover it, nor a history rewritten and signed again
+// by whoever holds the checkpoint key. An outside witness closes both
+// (package witness, docs/witness.md): Log.Extension gives it the chain's
+// consistency proof, and VerifyOptions.Witnessed checks a log or export
+// against the newest checkpoint it countersigned.
 //
 // # Durability: the fsync policy
 //
@@ -49,9 +50,10 @@
 // when it becomes free and commits them in one transaction, one sync; a
 // lone Append on an idle log is committed at once, nothing waits for a
 // batch to fill. If a commit fails, every Append in it fails with
-// ErrUnavailable, and so does every later one until the log is reopened:
-// the caller must then refuse the request (fail closed), and Healthy
-// reports it for /readyz.
+// ErrUnavailable, and so does every later one until the log is reopened
+// (or, with Options.Recover, until the backend answers again, as a
+// database server does after a restart): the caller must then refuse the
+// request (fail closed), and Healthy reports it for /readyz.
 //
 // # Storage
 //

@@ -354,6 +354,7 @@ func VerifyJSONL(ctx context.Context, r io.Reader, opts VerifyOptions) (Report, 
 				return Report{}, &TamperError{What: "file", Line: line, Reason: err.Error()}
 			}
 			v = newVerifier(a, certs)
+			v.witnessed = opts.Witnessed
 			continue
 		}
 		v.line = line
@@ -494,6 +495,7 @@ func VerifyCSV(ctx context.Context, r io.Reader, opts VerifyOptions) (Report, er
 				return Report{}, &TamperError{What: "anchor", Line: line, Reason: err.Error()}
 			}
 			v = newVerifier(a, certs)
+			v.witnessed = opts.Witnessed
 			continue
 		}
 		v.line = line

@@ -48,6 +48,13 @@ type Options struct {
 	OpenTimeout time.Duration
 	// Rand is the randomness for signatures; nil means crypto/rand.Reader.
 	Rand io.Reader
+	// Recover, if positive, makes a commit failure temporary: every Recover
+	// the committer asks the backend for its head, and once it answers the
+	// log accepts records again, chaining onto whatever the store holds (a
+	// database server that was down and is back; several nodes may have
+	// written meanwhile). Zero means a commit failure lasts until the log
+	// is reopened, as for a local file whose disk failed.
+	Recover time.Duration
 }
 
 // Log is the hash-chained, append-only access log (see the package doc).
@@ -64,6 +71,7 @@ type Log struct {
 	cert       *x509.Certificate
 	subjectKey []byte
 	interval   time.Duration
+	recover    time.Duration
 	now        func() time.Time
 	rand       io.Reader
 	logger     *slog.Logger
@@ -141,6 +149,7 @@ func Open(opts Options) (*Log, error) {
 		cert:       opts.Certificate,
 		subjectKey: append([]byte(nil), opts.SubjectKey...),
 		interval:   opts.CheckpointInterval,
+		recover:    opts.Recover,
 		now:        opts.Now,
 		rand:       opts.Rand,
 		logger:     opts.Logger,
@@ -177,6 +186,8 @@ func validateOptions(o *Options) error {
 		return fmt.Errorf("%w: SubjectKey has %d bytes, want at least 32", ErrInvalidOptions, len(o.SubjectKey))
 	case o.CheckpointInterval < 0:
 		return fmt.Errorf("%w: negative CheckpointInterval", ErrInvalidOptions)
+	case o.Recover < 0:
+		return fmt.Errorf("%w: negative Recover", ErrInvalidOptions)
 	}
 	if o.CheckpointInterval == 0 {
 		o.CheckpointInterval = DefaultCheckpointInterval
@@ -269,8 +280,9 @@ func verifyTail(ctx context.Context, store logstore.Backend, certs map[string]*x
 // with ErrInvalidEntry.
 //
 // If the record cannot be made durable Append fails with an error wrapping
-// ErrUnavailable, and so does every later Append until the log is reopened:
-// the caller must then fail the request (fail closed). If ctx ends first,
+// ErrUnavailable, and so does every later Append until the log is reopened
+// (or, with Options.Recover, until the backend answers again): the caller
+// must then fail the request (fail closed). If ctx ends first,
 // Append returns ctx's error; the record may still be committed.
 func (l *Log) Append(ctx context.Context, e Entry) (Record, error) {
 	rec, err := newRecord(e, l.subjectKey)
@@ -391,10 +403,19 @@ func (l *Log) run() {
 	defer close(l.done)
 	ticker := time.NewTicker(l.interval)
 	defer ticker.Stop()
+	var probe <-chan time.Time
+	if l.recover > 0 {
+		t := time.NewTicker(l.recover)
+		defer t.Stop()
+		probe = t.C
+	}
 	batch := make([]*request, 0, maxBatch)
 	for {
 		tick := false
 		select {
+		case <-probe:
+			l.tryRecover()
+			continue
 		case req, ok := <-l.reqs:
 			if !ok {
 				l.closeErr = l.finalCheckpoint()
@@ -427,6 +448,30 @@ func (l *Log) run() {
 	}
 }
 
+// tryRecover clears a commit failure once the backend answers with a head
+// that decodes, and takes that head as the log's state. Only the committer
+// calls it, so no commit runs meanwhile.
+func (l *Log) tryRecover() {
+	if l.unavailable() == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), l.recover)
+	defer cancel()
+	raw, err := l.store.Head(ctx)
+	if err != nil {
+		return
+	}
+	h, err := decodeHead(raw)
+	if err != nil {
+		l.logger.Error("access log storage answers again but its head does not decode; still refusing", "err", err)
+		return
+	}
+	l.stateMu.Lock()
+	l.seq, l.head, l.lastCP, l.failed = h.seq, h.hash, h.cp, nil
+	l.stateMu.Unlock()
+	l.logger.Info("access log storage answers again; accepting requests", "seq", h.seq)
+}
+
 func (l *Log) finalCheckpoint() error {
 	if l.unavailable() != nil {
 		return nil
@@ -447,7 +492,7 @@ func (l *Log) finalCheckpoint() error {
 // request. A checkpoint is signed in the same transaction when a request
 // asks for one, or on a tick if the head moved since the last checkpoint.
 // If the transaction fails, no in-memory state changes and the log
-// becomes unavailable for good.
+// becomes unavailable until reopened (or recovered, Options.Recover).
 func (l *Log) commit(batch []*request, tick bool) {
 	if err := l.unavailable(); err != nil {
 		for _, req := range batch {

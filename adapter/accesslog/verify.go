@@ -33,6 +33,9 @@ type Report struct {
 	// end would not be detected; a live log has a few (at most one
 	// checkpoint interval's worth), an archive none.
 	Unsigned uint64
+	// WitnessChecked reports that the record VerifyOptions.Witnessed names
+	// was found with the countersigned hash.
+	WitnessChecked bool
 }
 
 // VerifyOptions says what to trust and what to demand.
@@ -44,6 +47,13 @@ type VerifyOptions struct {
 	// Sealed demands that a checkpoint covers the last record, as every
 	// archive file's does (see Log.Archive). Use it for archives.
 	Sealed bool
+	// Witnessed, if set, is the newest checkpoint a witness countersigned
+	// (see Witnessed): the log must hold its record, with its hash.
+	Witnessed *Witnessed
+	// Progress, if set, is called with each record's sequence number once
+	// the record has been checked, in order: a stored log's verification
+	// reports how far it got (the auditors' console shows it as a bar).
+	Progress func(seq uint64)
 }
 
 // verifier checks a chain segment item by item, in order.
@@ -57,6 +67,7 @@ type verifier struct {
 	prev            [32]byte
 	cpSeq           uint64 // seq of the last checkpoint, valid if rep.LastCheckpoint != nil
 	line            int    // current export line, 0 for a stored log
+	witnessed       *Witnessed
 }
 
 func newVerifier(a Anchor, certs map[string]*x509.Certificate) *verifier {
@@ -92,6 +103,9 @@ func (v *verifier) record(r *Record) error {
 	if h != r.Hash {
 		return v.fail("record", r.Seq, r.ID, "content does not match its hash (a field was changed)")
 	}
+	if err := v.witnessRecord(r.Seq, h); err != nil {
+		return err
+	}
 	v.advance(r.Seq, h)
 	return nil
 }
@@ -103,6 +117,9 @@ func (v *verifier) omitted(seq uint64, digest, hash [32]byte) error {
 	}
 	if chainHash(v.prev, digest) != hash {
 		return v.fail("record", seq, "", "omitted record's digest does not match its hash")
+	}
+	if err := v.witnessRecord(seq, hash); err != nil {
+		return err
 	}
 	v.rep.Omitted++
 	v.advance(seq, hash)
@@ -143,6 +160,9 @@ func (v *verifier) finish(sealed bool) (Report, error) {
 		base = v.cpSeq
 	}
 	v.rep.Unsigned = v.seq - base
+	if err := v.witnessFinish(); err != nil {
+		return v.rep, err
+	}
 	if sealed && (v.rep.LastCheckpoint == nil || v.rep.Unsigned != 0) {
 		return v.rep, &TamperError{Seq: v.seq, What: "file", Reason: fmt.Sprintf(
 			"the last %d records are not covered by a checkpoint, as an archive's must be (truncated or unsigned archive)", v.rep.Unsigned)}
@@ -158,12 +178,19 @@ func verifyStore(ctx context.Context, store logstore.Backend, opts VerifyOptions
 		return Report{}, err
 	}
 	v := newVerifier(h.anchor, certSet(opts.Certificates))
+	v.witnessed = opts.Witnessed
 	err = walk(ctx, store, h.raw, h.anchor.Seq+1, 0,
 		func(r Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return v.record(&r)
+			if err := v.record(&r); err != nil {
+				return err
+			}
+			if opts.Progress != nil {
+				opts.Progress(r.Seq)
+			}
+			return nil
 		},
 		func(c Checkpoint) error { return v.checkpoint(&c) })
 	if err != nil {
@@ -190,6 +217,9 @@ func (r Report) String() string {
 	}
 	if r.Unsigned > 0 {
 		fmt.Fprintf(&b, "note:         the last %d records are not yet covered by a checkpoint signature\n", r.Unsigned)
+	}
+	if r.WitnessChecked {
+		fmt.Fprintf(&b, "witnessed:    the log holds the record a witness countersigned, with the same hash\n")
 	}
 	return b.String()
 }

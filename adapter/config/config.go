@@ -1,7 +1,8 @@
 // Package config reads Darbaza's single YAML configuration file into a
 // Config over Default. Decoding is strict: an unknown key, a value of the
 // wrong type, a bad duration, an X-Road identifier that does not parse, a
-// limit outside its range or a member listed twice or with no services is
+// limit outside its range, a holiday that is no date, or a member listed
+// twice or with no services is
 // an error wrapping ErrInvalid that names the key. Relative paths are
 // resolved against the file's folder. The files a Config names
 // (certificates, keys) are not read here: the server reads them at start
@@ -13,12 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/soap"
 )
 
@@ -52,12 +57,23 @@ type Config struct {
 	Provider string `yaml:"provider"`
 	// Demo loads the built-in demo dataset when the registry is empty.
 	Demo bool `yaml:"demo"`
+	// Storage is where the registry and the access log are kept: "bolt",
+	// files in DataDir for one node, or "postgres", a database several
+	// nodes share (docs/postgres.md). Keys stay in DataDir either way.
+	Storage  string   `yaml:"storage"`
+	Postgres Postgres `yaml:"postgres"`
 
 	TLS       TLS       `yaml:"tls"`
 	Signing   Signing   `yaml:"signing"`
 	Limits    Limits    `yaml:"limits"`
 	HTTP      HTTP      `yaml:"http"`
 	AccessLog AccessLog `yaml:"access_log"`
+	// Console is the auditors' read-only web console (docs/console.md).
+	Console   Console   `yaml:"console"`
+	Documents Documents `yaml:"documents"`
+	// Registration configures the registration applications filed through
+	// the portal (submitRegistration, confirmRegistration, deregister).
+	Registration Registration `yaml:"registration"`
 	// TrustedProxies are TLS client certificates (PEM files) of Tunduk
 	// security servers. A connection that authenticated with one of them
 	// may send unsigned requests: the security server already checked the
@@ -65,6 +81,8 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Members are the callers and what each may call.
 	Members []Member `yaml:"members"`
+	// Apostille configures the apostille register (apostille.go).
+	Apostille Apostille `yaml:"apostille"`
 }
 
 // TLS turns on HTTPS. Empty Cert and Key mean plain HTTP.
@@ -78,7 +96,7 @@ type TLS struct {
 
 // Signing configures WS-Security, the profile docs/protocol.md describes.
 type Signing struct {
-	Key  string `yaml:"key"`  // adapter private key, PEM; empty: DATA_DIR/keys/adapter.key
+	Key  string `yaml:"key"`  // adapter private key, PEM file or PKCS #11 URI (signing/pkcs11); empty: DATA_DIR/keys/adapter.key
 	Cert string `yaml:"cert"` // adapter certificate, PEM; empty: DATA_DIR/keys/adapter.crt
 	// MaxClockSkew is how far a caller's clock may be off ours.
 	MaxClockSkew Duration `yaml:"max_clock_skew"`
@@ -123,6 +141,116 @@ type HTTP struct {
 type AccessLog struct {
 	// CheckpointInterval is how often a signed checkpoint is written.
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	// CheckpointKey and CheckpointCert are the key that signs the log's
+	// checkpoints, apart from the adapter key that signs responses
+	// (docs/witness.md): a PEM file or a PKCS #11 URI (signing/pkcs11), and
+	// a PEM certificate. Empty: the adapter key and certificate. Witnessed
+	// checkpoints need an ECDSA P-256 key.
+	CheckpointKey  string `yaml:"checkpoint_key"`
+	CheckpointCert string `yaml:"checkpoint_cert"`
+	// Origin names the log in its witnessed checkpoints; empty: the
+	// provider identifier.
+	Origin string `yaml:"origin"`
+	// Witnesses receive every checkpoint and countersign it.
+	Witnesses []Witness `yaml:"witnesses"`
+	// WitnessMaxAge is how long the newest checkpoint may go without a
+	// witness's cosignature before /readyz fails.
+	WitnessMaxAge Duration `yaml:"witness_max_age"`
+	// RefuseUnwitnessed makes the adapter refuse requests
+	// (Server.ServerProxy.AccessLogUnavailable) while /readyz reports the
+	// log unwitnessed, rather than only report it.
+	RefuseUnwitnessed bool `yaml:"refuse_unwitnessed"`
+}
+
+// Witness is one witness of the access log (darbaza witness serve).
+type Witness struct {
+	// URL is the witness's base URL.
+	URL string `yaml:"url"`
+	// Key is its verifier key, name+hash+base64, as 'darbaza witness
+	// keygen' prints it.
+	Key string `yaml:"key"`
+}
+
+// Postgres is the database of storage: postgres.
+type Postgres struct {
+	// DSN is a libpq connection string or URL without a password, e.g.
+	// postgres://darbaza@db1:5432/darbaza?sslmode=verify-full.
+	DSN string `yaml:"dsn"`
+	// PasswordFile names a file whose first line is the password;
+	// PasswordEnv an environment variable holding it. The password is
+	// never written to a log.
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// Migrate applies the schema migrations at serve start (as `darbaza
+	// migrate` does); false refuses to start on an older schema.
+	Migrate bool `yaml:"migrate"`
+	// MaxConns caps the node's connections; zero means pgxpool's default.
+	MaxConns int32 `yaml:"max_conns"`
+	// Recover is how often a node that lost the database checks whether it
+	// is back, to accept requests again.
+	Recover Duration `yaml:"recover"`
+}
+
+// Documents configures the result documents Darbaza issues (address
+// certificates) and their verification (docs/documents.md).
+type Documents struct {
+	// Key and Cert are the document-signing key pair, PEM. Both empty
+	// means the adapter's (signing.key and signing.cert).
+	Key  string `yaml:"key"`
+	Cert string `yaml:"cert"`
+	// IssuerKy and IssuerRu name the issuing body on the certificate, in
+	// Kyrgyz and Russian.
+	IssuerKy string `yaml:"issuer_ky"`
+	IssuerRu string `yaml:"issuer_ru"`
+	// VerifyURL is where a verifier checks a certificate online; the QR
+	// code holds it with "?number=" and the number appended.
+	VerifyURL string `yaml:"verify_url"`
+	// MaxFailedLookups bounds, per client, the verifyDocument look-ups
+	// that find no document within FailedLookupWindow; over it the
+	// client gets Client.TooManyFailedLookups.
+	MaxFailedLookups   int      `yaml:"max_failed_lookups"`
+	FailedLookupWindow Duration `yaml:"failed_lookup_window"`
+}
+
+// Console configures the auditors' web console (docs/console.md): a
+// read-only view of the access log on its own HTTPS listener, for the
+// named auditors only. It is off while Auditors is empty.
+type Console struct {
+	// Listen is the console's address, never the SOAP port; loopback by
+	// default, so it is reached through an SSH tunnel or a local proxy.
+	Listen string `yaml:"listen"`
+	// Cert and Key are the console's HTTPS certificate chain and key
+	// (PEM). Required when there are auditors: sessions use Secure cookies
+	// and passwords never cross plain HTTP.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ClientCA lists PEM certificates accepted as issuers of auditors'
+	// client certificates; empty means the auditors' certificates
+	// themselves (self-signed ones).
+	ClientCA string `yaml:"client_ca"`
+	// SessionTTL is how long a session lasts without use.
+	SessionTTL Duration `yaml:"session_ttl"`
+	// SessionMax is how long a session lasts at most, used or not.
+	SessionMax Duration `yaml:"session_max"`
+	// MaxFailures is how many wrong passwords in a row lock an account.
+	MaxFailures int `yaml:"max_failures"`
+	// Lockout is how long a locked account stays locked.
+	Lockout Duration `yaml:"lockout"`
+	// Auditors are the people who may sign in.
+	Auditors []Auditor `yaml:"auditors"`
+}
+
+// Auditor is one console account. At least one of PasswordHash and
+// Certificate is required; either signs the auditor in.
+type Auditor struct {
+	// Name identifies the auditor in the console and in the access log
+	// (client "console/NAME"): 1-64 of a-z, 0-9, '.', '_' and '-'.
+	Name string `yaml:"name"`
+	// PasswordHash is an argon2id hash in PHC form, made with
+	// `darbaza console-password`.
+	PasswordHash string `yaml:"password_hash"`
+	// Certificate is a PEM file of the auditor's TLS client certificate.
+	Certificate string `yaml:"certificate"`
 }
 
 // Member is one caller.
@@ -136,6 +264,19 @@ type Member struct {
 	Services []string `yaml:"services"`
 	// LegacySHA1 accepts rsa-sha1 and sha1 digests from this member.
 	LegacySHA1 bool `yaml:"legacy_sha1"`
+}
+
+// Registration configures the application rules (docs/domain.md,
+// "Registration through the portal").
+type Registration struct {
+	// ConfirmWithin is how long an application awaits its applicant's
+	// confirmation (seed 000 §7) before it lapses. Default 72h.
+	ConfirmWithin Duration `yaml:"confirm_within"`
+	// Holidays are the public holidays on which no refusal notice falls due
+	// (seed 001 §29): MM-DD for every year, YYYY-MM-DD for one day (the
+	// moving feasts Orozo Ait and Kurman Ait). A list given replaces the
+	// default, Kyrgyzstan's fixed holidays (registry.DefaultHolidays).
+	Holidays []string `yaml:"holidays"`
 }
 
 // Default is the configuration an empty file yields.
@@ -166,7 +307,27 @@ func Default() Config {
 			IdleTimeout:     Duration(60 * time.Second),
 			ShutdownTimeout: Duration(20 * time.Second),
 		},
-		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute)},
+		AccessLog: AccessLog{CheckpointInterval: Duration(time.Minute), WitnessMaxAge: Duration(5 * time.Minute)},
+		Documents: Documents{
+			IssuerKy:           "Калкты каттоо реестри",
+			IssuerRu:           "Реестр регистрации населения",
+			VerifyURL:          "https://population.tunduk.kg/verify",
+			MaxFailedLookups:   20,
+			FailedLookupWindow: Duration(time.Hour),
+		},
+		Registration: Registration{
+			ConfirmWithin: Duration(registry.DefaultConfirmWithin),
+			Holidays:      slices.Clone(registry.DefaultHolidays),
+		},
+		Console: Console{
+			Listen:      "127.0.0.1:8443",
+			SessionTTL:  Duration(30 * time.Minute),
+			SessionMax:  Duration(8 * time.Hour),
+			MaxFailures: 5,
+			Lockout:     Duration(15 * time.Minute),
+		},
+		Storage:  "bolt",
+		Postgres: Postgres{Recover: Duration(time.Second)},
 	}
 }
 
@@ -202,7 +363,7 @@ func Parse(raw []byte) (Config, error) {
 // resolve makes relative file paths relative to dir, the config's folder.
 func (c *Config) resolve(dir string) {
 	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, "pkcs11:") {
 			*p = filepath.Join(dir, *p)
 		}
 	}
@@ -212,6 +373,17 @@ func (c *Config) resolve(dir string) {
 	abs(&c.TLS.ClientCA)
 	abs(&c.Signing.Key)
 	abs(&c.Signing.Cert)
+	abs(&c.Console.Cert)
+	abs(&c.Console.Key)
+	abs(&c.Console.ClientCA)
+	for i := range c.Console.Auditors {
+		abs(&c.Console.Auditors[i].Certificate)
+	}
+	abs(&c.Documents.Key)
+	abs(&c.Documents.Cert)
+	abs(&c.AccessLog.CheckpointKey)
+	abs(&c.AccessLog.CheckpointCert)
+	abs(&c.Postgres.PasswordFile)
 	for i := range c.TrustedProxies {
 		abs(&c.TrustedProxies[i])
 	}
@@ -251,10 +423,58 @@ func (c *Config) Validate() error {
 		{"http.write_timeout", c.HTTP.WriteTimeout}, {"http.idle_timeout", c.HTTP.IdleTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout}, {"access_log.checkpoint_interval", c.AccessLog.CheckpointInterval},
 		{"limits.max_queue_wait", c.Limits.MaxQueueWait}, {"limits.body_timeout", c.Limits.BodyTimeout},
+		{"console.session_ttl", c.Console.SessionTTL}, {"console.session_max", c.Console.SessionMax},
+		{"console.lockout", c.Console.Lockout},
+		{"documents.failed_lookup_window", c.Documents.FailedLookupWindow},
+		{"registration.confirm_within", c.Registration.ConfirmWithin},
+		{"access_log.witness_max_age", c.AccessLog.WitnessMaxAge},
 	} {
 		if d.v <= 0 {
 			return bad(d.key, "must be positive")
 		}
+	}
+	switch doc := c.Documents; {
+	case (doc.Key == "") != (doc.Cert == ""):
+		return bad("documents", "key and cert go together")
+	case doc.IssuerKy == "" || doc.IssuerRu == "":
+		return bad("documents", "issuer_ky and issuer_ru must not be empty")
+	case !strings.HasPrefix(doc.VerifyURL, "https://") && !strings.HasPrefix(doc.VerifyURL, "http://"):
+		return bad("documents.verify_url", "%q is no http(s) URL", doc.VerifyURL)
+	case doc.MaxFailedLookups < 1:
+		return bad("documents.max_failed_lookups", "must be at least 1")
+	}
+	if (c.AccessLog.CheckpointKey == "") != (c.AccessLog.CheckpointCert == "") {
+		return bad("access_log", "checkpoint_key and checkpoint_cert go together")
+	}
+	if o := c.AccessLog.Origin; strings.ContainsAny(o, " \t\n+") {
+		return bad("access_log.origin", "%q: no spaces and no '+'", o)
+	}
+	for i, w := range c.AccessLog.Witnesses {
+		key := fmt.Sprintf("access_log.witnesses[%d]", i)
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(key+".url", "%q is not an http(s) URL", w.URL)
+		}
+		if strings.Count(w.Key, "+") < 2 {
+			return bad(key+".key", "%q is not a verifier key (name+hash+base64)", w.Key)
+		}
+	}
+	if c.AccessLog.RefuseUnwitnessed && len(c.AccessLog.Witnesses) == 0 {
+		return bad("access_log.refuse_unwitnessed", "needs access_log.witnesses")
+	}
+	switch c.Storage {
+	case "bolt":
+	case "postgres":
+		if c.Postgres.DSN == "" {
+			return bad("postgres.dsn", "must be set when storage is postgres")
+		}
+		if c.Postgres.Recover <= 0 {
+			return bad("postgres.recover", "must be positive")
+		}
+		if c.Postgres.MaxConns < 0 {
+			return bad("postgres.max_conns", "must not be negative")
+		}
+	default:
+		return bad("storage", "%q is neither bolt nor postgres", c.Storage)
 	}
 	l := c.Limits
 	switch {
@@ -273,6 +493,12 @@ func (c *Config) Validate() error {
 	case l.MinBodyRate < 0:
 		return bad("limits.min_body_rate", "must not be negative")
 	}
+	if _, err := registry.NewCalendar(c.Registration.Holidays); err != nil {
+		return bad("registration.holidays", "%v", err)
+	}
+	if err := c.Console.validate(c.Listen); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, m := range c.Members {
 		key := fmt.Sprintf("members[%d]", i)
@@ -287,5 +513,55 @@ func (c *Config) Validate() error {
 			return bad(key+".services", "%s may call nothing; list its services", m.ID)
 		}
 	}
+	return c.Apostille.validate(bad)
+}
+
+// validate checks the console section; soapListen is the SOAP address,
+// which the console must not share.
+func (c *Console) validate(soapListen string) error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("%w: console.%s: %s", ErrInvalid, key, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case c.Listen == "":
+		return bad("listen", "must not be empty")
+	case c.Listen == soapListen:
+		return bad("listen", "%s is the SOAP listener; the console needs its own", c.Listen)
+	case c.MaxFailures < 1 || c.MaxFailures > 100:
+		return bad("max_failures", "%d is outside 1..100", c.MaxFailures)
+	case c.SessionTTL > c.SessionMax:
+		return bad("session_ttl", "is longer than console.session_max")
+	case (c.Cert == "") != (c.Key == ""):
+		return bad("cert", "cert and key go together")
+	case len(c.Auditors) > 0 && c.Cert == "":
+		return bad("cert", "the console serves HTTPS only: set console.cert and console.key")
+	}
+	seen := map[string]bool{}
+	for i, a := range c.Auditors {
+		key := fmt.Sprintf("auditors[%d]", i)
+		if !validAuditorName(a.Name) {
+			return bad(key+".name", "%q must be 1-64 of a-z, 0-9, '.', '_', '-'", a.Name)
+		}
+		if seen[a.Name] {
+			return bad(key+".name", "%s is listed twice", a.Name)
+		}
+		seen[a.Name] = true
+		if a.PasswordHash == "" && a.Certificate == "" {
+			return bad(key, "%s has neither password_hash nor certificate, so could never sign in", a.Name)
+		}
+	}
 	return nil
+}
+
+// validAuditorName reports whether name is 1-64 of a-z, 0-9, '.', '_', '-'.
+func validAuditorName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

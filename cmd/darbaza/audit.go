@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
+	"github.com/darbaza/darbaza/adapter/accesslog/pglog"
+	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/internal/postgres"
 	"github.com/darbaza/darbaza/signing"
 )
 
@@ -68,6 +72,8 @@ type auditFiles struct {
 	log     string
 	certs   multiFlag
 	hmacKey string
+	config  string
+	pg      *config.Postgres // from --config with storage: postgres
 }
 
 type multiFlag []string
@@ -80,13 +86,68 @@ func (a *auditFiles) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.log, "log", "", "access log file (default DATA/accesslog.db)")
 	fs.Var(&a.certs, "cert", "adapter certificate PEM file; repeat for certificates used before a key change (default DATA/keys/adapter.crt)")
 	fs.StringVar(&a.hmacKey, "hmac-key", "", "file with the subject HMAC key as hex text (default DATA/keys/subject-hmac.key)")
+	fs.StringVar(&a.config, "config", "", "the server's config file: its data_dir replaces --data, and with storage: postgres the log is read from the database")
+}
+
+// load reads --config, if given.
+func (a *auditFiles) load() error {
+	if a.config == "" {
+		return nil
+	}
+	cfg, err := config.Load(a.config)
+	if err != nil {
+		return err
+	}
+	a.data = cfg.DataDir
+	if cfg.Storage == "postgres" {
+		a.pg = &cfg.Postgres
+	}
+	return nil
 }
 
 func (a *auditFiles) logPath() string {
 	if a.log != "" {
 		return a.log
 	}
+	if a.pg != nil {
+		return "the access log in PostgreSQL"
+	}
 	return dataDir(a.data).AccessLogPath()
+}
+
+// backend opens the database's log (storage: postgres); the returned
+// function closes the pool. It is nil for a bbolt file.
+func (a *auditFiles) backend(ctx context.Context) (logstore.Backend, func(), error) {
+	if a.pg == nil {
+		return nil, func() {}, nil
+	}
+	pool, err := postgres.Open(ctx, pgOptions(*a.pg))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := postgres.Check(ctx, pool); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return pglog.New(pool), pool.Close, nil
+}
+
+// openReader opens the log read-only: the bbolt file, or the database.
+func (a *auditFiles) openReader(ctx context.Context) (*accesslog.Reader, func(), error) {
+	b, closePool, err := a.backend(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b == nil {
+		rd, err := accesslog.OpenReader(a.logPath(), 0)
+		return rd, func() {}, err
+	}
+	rd, err := accesslog.NewReader(b)
+	if err != nil {
+		closePool()
+		return nil, nil, err
+	}
+	return rd, closePool, nil
 }
 
 func (a *auditFiles) certificates() ([]*x509.Certificate, error) {
@@ -150,6 +211,21 @@ from 'darbaza audit archive', which must be sealed by a checkpoint over its
 last record. An archive and the log that remains link up: the log's
 "starts after" hash equals the archive's head.
 
+With --witness STATE (a witness's state file, see 'darbaza witness') it also
+checks the log against the newest checkpoint that witness countersigned: the
+log must still hold that record with that hash. This finds what the
+adapter's own signatures cannot: a tail cut off together with its
+checkpoints, and a history rewritten and re-signed with the adapter's keys.
+Give the witness's public key with --witness-key to check its cosignature
+against the key you were given rather than the one the file names.
+
+With --evidence DIR it also checks callers' evidence: every .xml file in DIR
+must be a response signed by a certificate given with --cert (the adapter's),
+and the log must hold its record (the same client and xrd:id, matched by the
+response's exact digest when the file is the bytes that were sent) within
+the verified chain. A response without its record is reported as tampering.
+It needs the subject HMAC key (--hmac-key) to find ids that hold PINs.
+
 Prints a summary, or the first bad record. Exit status: 0 verified,
 1 tampering found, 2 usage or I/O error.
 `
@@ -160,8 +236,15 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	files.register(fs)
 	exportFile := fs.String("export", "", "verify this export file (JSON Lines or CSV) instead of the log")
 	archiveFile := fs.String("archive", "", "verify this archive file instead of the log")
+	witnessState := fs.String("witness", "", "a witness's state file: the log must hold the checkpoint it countersigned")
+	evidenceDir := fs.String("evidence", "", "a folder of signed responses callers kept: each must have its record in the log")
+	witnessKey := fs.String("witness-key", "", "the witness's verifier key (name+hash+base64); default the one its state file names")
 	if code, done := parseFlagsOrUsage(fs, args, stdout, stderr); done {
 		return code
+	}
+	if err := files.load(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return 2
 	}
 	if *exportFile != "" && *archiveFile != "" {
 		fmt.Fprintln(stderr, "darbaza audit verify: give --export or --archive, not both")
@@ -172,6 +255,26 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return auditError(stderr, "verify", err)
 	}
 	opts := accesslog.VerifyOptions{Certificates: certs}
+	if *evidenceDir != "" && (*exportFile != "" || *archiveFile != "") {
+		fmt.Fprintln(stderr, "darbaza audit verify: --evidence checks the log, not an export or archive")
+		return 2
+	}
+	var evs []*evidence
+	if *evidenceDir != "" {
+		key, err := files.subjectKey()
+		if err != nil {
+			return auditError(stderr, "verify", err)
+		}
+		if evs, err = readEvidence(*evidenceDir, certs, func(pin string) string { return accesslog.SubjectID(key, pin) }); err != nil {
+			return auditError(stderr, "verify", err)
+		}
+	}
+	var witnessLine string
+	if *witnessState != "" {
+		if opts.Witnessed, witnessLine, err = witnessedFromState(*witnessState, *witnessKey, certs); err != nil {
+			return auditError(stderr, "verify", err)
+		}
+	}
 	var rep accesslog.Report
 	var what string
 	switch {
@@ -191,16 +294,22 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	default:
 		what = files.logPath()
-		rd, err := accesslog.OpenReader(what, 0)
+		rd, closePool, err := files.openReader(ctx)
 		if err != nil {
 			return auditError(stderr, "verify", err)
 		}
+		defer closePool()
 		defer rd.Close()
 		if rep, err = rd.Verify(ctx, opts); err != nil {
 			return auditError(stderr, "verify", err)
 		}
+		if evs != nil {
+			if err := checkEvidence(ctx, rd, evs, rep, stdout); err != nil {
+				return auditError(stderr, "verify", err)
+			}
+		}
 	}
-	fmt.Fprintf(stdout, "%s: verified\n%s", what, rep)
+	fmt.Fprintf(stdout, "%s: verified\n%s%s", what, rep, witnessLine)
 	return 0
 }
 
@@ -286,6 +395,10 @@ func auditList(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code, done := parseFlagsOrUsage(fs, args, stdout, stderr); done {
 		return code
 	}
+	if err := files.load(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return 2
+	}
 	if *limit < 0 {
 		fmt.Fprintln(stderr, "darbaza audit list: --limit must not be negative")
 		return 2
@@ -294,7 +407,10 @@ func auditList(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return auditError(stderr, "list", err)
 	}
-	rd, err := accesslog.OpenReader(files.logPath(), 0)
+	rd, closePool, err := files.openReader(ctx)
+	if err == nil {
+		defer closePool()
+	}
 	if err != nil {
 		return auditError(stderr, "list", err)
 	}
@@ -347,6 +463,10 @@ func auditExport(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if code, done := parseFlagsOrUsage(fs, args, stdout, stderr); done {
 		return code
 	}
+	if err := files.load(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return 2
+	}
 	format, err := accesslog.ParseFormat(*formatName)
 	if err != nil {
 		return auditError(stderr, "export", err)
@@ -355,7 +475,10 @@ func auditExport(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return auditError(stderr, "export", err)
 	}
-	rd, err := accesslog.OpenReader(files.logPath(), 0)
+	rd, closePool, err := files.openReader(ctx)
+	if err == nil {
+		defer closePool()
+	}
 	if err != nil {
 		return auditError(stderr, "export", err)
 	}
@@ -406,6 +529,10 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if code, done := parseFlagsOrUsage(fs, args, stdout, stderr); done {
 		return code
 	}
+	if err := files.load(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return 2
+	}
 	if *beforeText == "" || *out == "" {
 		fmt.Fprintln(stderr, "darbaza audit archive: --before and --out are required")
 		return 2
@@ -418,7 +545,7 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(files.certs) > 0 {
 		certFile = files.certs[0]
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
+	signer, cert, err := loadKeyPair(cmp.Or(*keyFile, dataDir(files.data).AdapterKeyPath()), certFile)
 	if err != nil {
 		return auditError(stderr, "archive", err)
 	}
@@ -426,9 +553,16 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return auditError(stderr, "archive", err)
 	}
-	l, err := accesslog.Open(accesslog.Options{
-		Path: files.logPath(), Signer: signer, Certificate: cert, SubjectKey: subjectKey,
-	})
+	backend, closePool, err := files.backend(ctx)
+	if err != nil {
+		return auditError(stderr, "archive", err)
+	}
+	defer closePool()
+	opts := accesslog.Options{Backend: backend, Signer: signer, Certificate: cert, SubjectKey: subjectKey}
+	if backend == nil {
+		opts.Path = files.logPath()
+	}
+	l, err := accesslog.Open(opts)
 	if err != nil {
 		return auditError(stderr, "archive", err)
 	}

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -14,21 +14,32 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry/boltstore"
 )
 
-const backupUsage = `Usage: darbaza backup [--data DIR] --out DIR
+const backupUsage = `Usage: darbaza backup [--data DIR] [--config FILE] --out DIR
 
-Copies the registry (registry.db), the access log (accesslog.db) and the keys
-(keys/) into a new folder, consistently: each store as of one moment.
+Copies the registry (registry.db) and the access log (accesslog.db) into a
+new folder, consistently: each store as of one moment. It does not copy the
+keys: a backup kept with the keys that sign the log would let whoever holds
+it rewrite the log's history and sign it again. It says where the keys are
+(the config's signing.key and access_log.checkpoint_key when --config is
+given, and the data folder's keys/); keep them elsewhere, apart from the
+backups, or in an HSM.
 
 While the server runs, the copies come from it through DATA/admin.sock (only
 the server's OS user may use that socket) and requests go on meanwhile.
 When it is stopped, the files are read directly.
 
-The copy is a complete data folder: 'darbaza audit verify --data OUT' checks
-its access log; 'darbaza serve' with data_dir pointing at it restores it.
-The keys are secret: keep the backup where the adapter key may be.
+The copy is a data folder without keys/: 'darbaza audit verify --data OUT
+--cert CHECKPOINT.crt' checks its access log; to restore, put the keys back
+(or name them in the config) and point data_dir at it.
+
+With --config and storage: postgres, the registry and the access log are in
+the database: the copy holds the config file and postgres.dump (not the keys),
+made by pg_dump (--format=custom, one consistent snapshot, while the nodes
+serve); restore it with pg_restore (docs/postgres.md).
 
 Flags:
 `
@@ -38,33 +49,70 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, backupUsage); fl.PrintDefaults() }
 	data := fl.String("data", "./data", "the server's data folder")
+	configPath := fl.String("config", "", "the server's config file: its data folder or database, and where its keys are")
 	out := fl.String("out", "", "folder to create for the copy (must not exist)")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *out == "" || fl.NArg() > 0 {
-		fl.Usage()
-		return 2
+	if code := checkArgs(stderr, fl, 0, "", "out"); code != 0 {
+		return code
+	}
+	from := dataDir(*data)
+	var cfg *config.Config
+	if *configPath != "" {
+		c, err := config.Load(*configPath)
+		if err != nil {
+			fmt.Fprintln(stderr, "darbaza backup:", err)
+			return 2
+		}
+		cfg = &c
+		dataSet := false
+		fl.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
+		if !dataSet {
+			from = dataDir(cfg.DataDir)
+		}
 	}
 	if err := os.Mkdir(*out, 0o700); err != nil {
 		fmt.Fprintln(stderr, "darbaza backup:", err)
 		return 2
 	}
-	from, to := dataDir(*data), dataDir(*out)
-	hot, err := backupStores(ctx, from, to)
-	if err == nil {
-		err = copyKeys(from.KeysDir(), to.KeysDir())
+	if cfg != nil && cfg.Storage == "postgres" {
+		if err := backupPostgres(ctx, *cfg, *configPath, *out); err != nil {
+			fmt.Fprintln(stderr, "darbaza backup:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "backed up the config and the database (pg_dump) into %s\n", *out)
+	} else {
+		hot, err := backupStores(ctx, from, dataDir(*out))
+		if err != nil {
+			fmt.Fprintln(stderr, "darbaza backup:", err)
+			return 1
+		}
+		how := "from the stopped server's files"
+		if hot {
+			how = "from the running server"
+		}
+		fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", string(from), *out, how)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "darbaza backup:", err)
-		return 1
+	fmt.Fprintln(stdout, "the keys are not in the backup; back them up apart from it:")
+	for _, k := range keyLocations(cfg, from) {
+		fmt.Fprintln(stdout, "  "+k)
 	}
-	how := "from the stopped server's files"
-	if hot {
-		how = "from the running server"
-	}
-	fmt.Fprintf(stdout, "backed up %s into %s (%s)\n", *data, *out, how)
 	return 0
+}
+
+// keyLocations says where the keys a restore needs are: the adapter's and
+// the checkpoint key (from the config, when there is one) and the data
+// folder's keys/ (the subject HMAC key and the default key pair).
+func keyLocations(cfg *config.Config, data dataDir) []string {
+	var keys []string
+	if cfg != nil {
+		keys = append(keys, "adapter key: "+cmp.Or(cfg.Signing.Key, data.AdapterKeyPath()))
+		if cfg.AccessLog.CheckpointKey != "" {
+			keys = append(keys, "checkpoint key: "+cfg.AccessLog.CheckpointKey)
+		}
+	}
+	return append(keys, "subject HMAC key and default keys: "+data.KeysDir())
 }
 
 // backupStores copies both stores into out, from the running server if its
@@ -164,31 +212,4 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// copyKeys copies the files of the keys folder, keeping them private.
-func copyKeys(from, to string) error {
-	entries, err := os.ReadDir(from)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Mkdir(to, 0o700); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
 }

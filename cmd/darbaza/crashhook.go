@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/darbaza/darbaza/registry"
 )
 
 // crashAfterEnv names the crash test's hook (cmd/darbaza/crash_test.go):
@@ -73,4 +76,58 @@ func (w *crashWriter) Write(p []byte) (int, error) {
 	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	time.Sleep(time.Minute) // SIGKILL ends the process before this does
 	return n, err
+}
+
+// crashAtEnv names the write crash test's hook (cmd/darbaza/crash_test.go):
+// the server kills itself with SIGKILL in the first store write after the
+// registry is open (and the demo data loaded): at "begin", before the
+// write's function runs; at "seal", when the function has returned (a
+// write has sealed: its access record is durable) but before the commit;
+// at "commit", after the commit, before the answer is sent. Unset in any
+// real deployment.
+const crashAtEnv = "DARBAZA_TEST_CRASH_AT"
+
+// crashBeforeCommit returns s itself and a no-op when setting is empty,
+// otherwise s with the hook of crashAtEnv, disarmed until arm is called.
+func crashBeforeCommit(s registry.Store, setting string) (registry.Store, func(), error) {
+	switch setting {
+	case "":
+		return s, func() {}, nil
+	case "begin", "seal", "commit":
+	default:
+		return nil, nil, fmt.Errorf("%s=%q: want begin, seal or commit", crashAtEnv, setting)
+	}
+	c := &crashStore{Store: s, at: setting}
+	return c, func() { c.armed.Store(true) }, nil
+}
+
+type crashStore struct {
+	registry.Store
+	at    string
+	armed atomic.Bool
+}
+
+func (c *crashStore) Update(ctx context.Context, fn func(registry.Tx) error) error {
+	if !c.armed.Load() {
+		return c.Store.Update(ctx, fn)
+	}
+	c.kill("begin")
+	err := c.Store.Update(ctx, func(tx registry.Tx) error {
+		err := fn(tx)
+		if err == nil {
+			c.kill("seal")
+		}
+		return err
+	})
+	if err == nil {
+		c.kill("commit")
+	}
+	return err
+}
+
+func (c *crashStore) kill(at string) {
+	if c.at == at {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		time.Sleep(time.Minute) // SIGKILL ends the process before this does
+	}
 }

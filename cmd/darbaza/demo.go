@@ -19,10 +19,12 @@ var demoMembers = []struct {
 	name, id string
 	services []string
 }{
-	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory"}},
-	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents"}},
-	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration"}},
-	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson"}},
+	{"portal", "central-server/GOV/70000002/portal", []string{"getPerson", "getRegistration", "getAccessHistory",
+		"submitRegistration", "confirmRegistration", "deregister", "getApplicationStatus",
+		"issueAddressCertificate", "verifyDocument", "getApostille"}},
+	{"sanarip-aymak", "central-server/GOV/70000003/sanarip-aymak", []string{"getPerson", "getRegistration", "getDwellingResidents", "verifyDocument", "getApostille"}},
+	{"tax-cabinet", "central-server/GOV/70000004/tax-cabinet", []string{"getPerson", "getRegistration", "verifyDocument", "getTaxpayer", "getApostille"}},
+	{"apostille", "central-server/GOV/70000005/apostille", []string{"getPerson", "verifyDocument", "registerApostille", "getApostille"}},
 }
 
 // prepareDemo makes dir a complete demo setup unless it already is one, and
@@ -86,6 +88,10 @@ data_dir: data
 provider: central-server/GOV/70000001/population-registry
 # Load the built-in demo dataset when the registry is empty (default false).
 demo: true
+# Where the registry and the access log are kept: bolt (files in data_dir, one
+# node) or postgres (one database several nodes share: add a postgres: section
+# with dsn and password_file; docs/postgres.md).
+storage: bolt
 
 tls:
   cert: ""        # server certificate (PEM); empty means plain HTTP
@@ -118,6 +124,41 @@ http:
 
 access_log:
   checkpoint_interval: 1m  # how often a signed checkpoint of the chain is written
+
+documents:                 # address certificates (docs/documents.md)
+  key: ""                  # document-signing key (PEM); empty: the adapter key
+  cert: ""                 # its certificate (PEM); empty: the adapter certificate
+  issuer_ky: "Калкты каттоо реестри"          # issuing body on the certificate, Kyrgyz
+  issuer_ru: "Реестр регистрации населения"   # and Russian
+  verify_url: https://population.tunduk.kg/verify   # the QR code holds this + ?number=NUMBER
+  max_failed_lookups: 20   # verifyDocument look-ups finding nothing, per client ...
+  failed_lookup_window: 1h # ... within this window; then Client.TooManyFailedLookups
+registration:             # applications through the portal (submitRegistration ...)
+  confirm_within: 72h     # an application unconfirmed by its applicant this long lapses
+  # Days off on which no refusal notice falls due: MM-DD every year, YYYY-MM-DD once
+  # (add Orozo Ait and Kurman Ait each year). A list here replaces this default.
+  holidays: ["01-01", "01-07", "02-23", "03-08", "03-21", "04-07", "05-01", "05-05", "05-09", "08-31", "11-07", "11-08"]
+
+# Where an apostille has effect: the Apostille Convention's parties (ISO 3166-1
+# alpha-2) and those objecting to Kyrgyzstan's accession, as of a date. Empty:
+# the list built in (as of 2024-11-01); set all three to follow the HCCH table.
+apostille:
+  hague_as_of: ""
+  hague_parties: []
+  hague_objectors: []
+
+# The auditors' web console (docs/console.md), off while no auditor is named.
+# To turn it on: darbaza keygen --out members --name console-tls, then
+# darbaza console-password --name NAME (reads the password on stdin), and:
+#   console:
+#     listen: 127.0.0.1:8443   # its own HTTPS address, never the SOAP port
+#     cert: members/console-tls.crt
+#     key: members/console-tls.key
+#     auditors:
+#       - name: NAME
+#         password_hash: "..."          # what console-password printed
+#       - name: OTHER
+#         certificate: auditors/other.crt  # or sign in with a TLS client certificate
 
 # TLS client certificates (PEM) of Tunduk security servers that may send
 # unsigned requests; they need tls.cert and tls.key. Access rights still apply.

@@ -42,8 +42,11 @@ func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *out == "" || fl.NArg() != 0 || *days <= 0 {
-		fl.Usage()
+	if code := checkArgs(stderr, fl, 0, "", "out"); code != 0 {
+		return code
+	}
+	if *days <= 0 {
+		fmt.Fprintf(stderr, "darbaza keygen: --days %d: want a positive number of days\n", *days)
 		return 2
 	}
 	if *member != "" {

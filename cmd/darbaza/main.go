@@ -26,11 +26,16 @@ Usage: darbaza <command> [flags]
 Commands:
   serve     run the SOAP server (darbaza serve --demo for a ready-made demo)
   import    load persons, dwellings and registrations from a JSON Lines file
+  migrate   create or update the PostgreSQL schema (storage: postgres)
   keygen    make a key and self-signed certificate for the adapter or a member
   sign      sign an X-Road request file with a member's key (for integrators)
   send      sign a request, send it, verify the signed answer and print it
   audit     verify, list, export and archive the access log (for auditors)
+  console-password
+            hash an auditor's password for the web console (docs/console.md)
+  witness   countersign the access log's checkpoints from another machine
   backup    copy the registry, access log and keys, also while serving
+  certificate  issue, verify and render address certificates
   bench     measure signed requests over HTTP against a server process of its own
   version   print the version
 
@@ -45,15 +50,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
-		"serve":   runServe,
-		"import":  runImport,
-		"keygen":  runKeygen,
-		"sign":    runSign,
-		"send":    runSend,
-		"audit":   runAudit,
-		"backup":  runBackup,
-		"bench":   runBench,
-		"version": runVersion,
+		"serve":       runServe,
+		"import":      runImport,
+		"migrate":     runMigrate,
+		"keygen":      runKeygen,
+		"sign":        runSign,
+		"send":        runSend,
+		"audit":       runAudit,
+		"backup":      runBackup,
+		"bench":       runBench,
+		"certificate": runCertificate,
+		"witness":     runWitness,
+		"version":     runVersion,
+
+		"console-password": runConsolePassword,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], stdout, stderr)

@@ -46,12 +46,17 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keepID := fl.Bool("keep-id", false, "send the request's xrd:id as it is instead of a fresh UUID")
 	skipVerify := fl.Bool("insecure-skip-verify-response", false, "print the answer without checking its signature (for debugging only)")
 	timeout := fl.Duration("timeout", 30*time.Second, "give up after this long")
+	pretty := fl.Bool("pretty", false, "print the answer indented (the signature is checked on the bytes received)")
+	bodyOnly := fl.Bool("body", false, "print only the content of the answer's SOAP Body")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *url == "" || *keyFile == "" || *certFile == "" || (*serverCert == "" && !*skipVerify) || fl.NArg() != 1 {
-		fl.Usage()
-		return 2
+	required := []string{"url", "key", "cert"}
+	if !*skipVerify {
+		required = append(required, "server-cert")
+	}
+	if code := checkArgs(stderr, fl, 1, "the request file (or - for standard input)", required...); code != 0 {
+		return code
 	}
 	signer, err := loadSigner(*keyFile, *certFile)
 	if err != nil {
@@ -82,15 +87,13 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "darbaza send:", err)
 		return 1
 	}
-	stdout.Write(answer)
-	if len(answer) > 0 && answer[len(answer)-1] != '\n' {
-		fmt.Fprintln(stdout)
-	}
 	doc, err := parseResponse(answer)
 	if err != nil {
+		stdout.Write(answer)
 		fmt.Fprintf(stderr, "darbaza send: HTTP %d, answer is not XML: %v\n", status, err)
 		return 1
 	}
+	printAnswer(stdout, answer, doc, *pretty, *bodyOnly)
 	if code, text, ok := soapFault(doc); ok {
 		fmt.Fprintf(stderr, "darbaza send: SOAP fault %s: %s\n", code, text)
 		return 1
@@ -162,4 +165,30 @@ func soapFault(doc *etree.Document) (code, text string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// printAnswer writes the answer as received, or indented, or only the
+// content of its Body. It works on a copy: doc is what gets verified.
+func printAnswer(w io.Writer, answer []byte, doc *etree.Document, pretty, bodyOnly bool) {
+	if !pretty && !bodyOnly {
+		w.Write(answer)
+		if len(answer) > 0 && answer[len(answer)-1] != '\n' {
+			fmt.Fprintln(w)
+		}
+		return
+	}
+	out := doc.Copy()
+	if bodyOnly {
+		if body := out.FindElement("/Envelope/Body"); body != nil {
+			out = etree.NewDocument()
+			for _, el := range body.ChildElements() {
+				out.AddChild(el.Copy())
+			}
+		}
+	}
+	if pretty {
+		out.Indent(2)
+	}
+	out.WriteTo(w)
+	fmt.Fprintln(w)
 }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -24,16 +25,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/darbaza/darbaza/adapter"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/pglog"
+	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/adapter/pgreplay"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
+	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
 )
 
-const serveUsage = `Usage: darbaza serve [--config FILE | --demo [--demo-dir DIR]] [--listen ADDR]
+const serveUsage = `Usage: darbaza serve [--config FILE | --demo [--demo-dir DIR]] [--listen ADDR] [--check-config]
 
 Runs the SOAP server: POST / (X-Road 4.0 queries), GET /?wsdl, GET /metrics,
 GET /healthz, GET /readyz. SIGTERM or Ctrl-C drain requests in flight, write a
@@ -42,6 +49,9 @@ signed access-log checkpoint and close the stores.
 With --demo, DIR (default ./demo) is prepared on first start: adapter and
 member keys, a commented config DIR/darbaza.yaml, and the demo dataset, which
 is loaded into the empty registry. Later starts reuse all of it.
+
+With --check-config, the config is checked as serving would use it (keys,
+certificates, members' services, TLS) and serve exits: 0 if it is good.
 
 Flags:
 `
@@ -54,6 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	demoMode := fl.Bool("demo", false, "prepare and use a demo setup in --demo-dir")
 	demoDir := fl.String("demo-dir", "demo", "folder of the demo setup")
 	listen := fl.String("listen", "", "address to listen on, overriding the config (port 0 picks a free port)")
+	onlyCheck := fl.Bool("check-config", false, "check the config, its keys and certificates, then exit without serving")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -76,6 +87,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
+	}
+	if *onlyCheck {
+		if err := checkConfig(cfg, stdout); err != nil {
+			fmt.Fprintln(stderr, "darbaza serve: --check-config:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s: good\n", *configPath)
+		return 0
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	srv, err := newServer(ctx, cfg, logger)
@@ -131,8 +150,11 @@ type server struct {
 	logger   *slog.Logger
 	registry *registry.Registry
 	access   *accesslog.Log
+	witness  *witness.Sender // nil without access_log.witnesses
+	pg       *pgxpool.Pool   // storage: postgres only
 	http     *http.Server
-	admin    *http.Server // backups, on a Unix socket in the data folder
+	admin    *http.Server   // backups, on a Unix socket in the data folder
+	console  *consoleServer // the auditors' console; nil when no auditor is configured
 	stopping atomic.Bool
 	// onServing, if set, is told the URL once the server listens.
 	onServing func(url string)
@@ -140,9 +162,13 @@ type server struct {
 
 // serverKeys are the secrets a server starts with.
 type serverKeys struct {
-	signer  crypto.Signer     // the adapter key: signs responses and checkpoints
+	signer  crypto.Signer     // the adapter key: signs responses
 	cert    *x509.Certificate // its certificate, sent in every response
 	subject []byte            // the access log's HMAC key for data subjects
+	// The key that signs the access log's checkpoints and its
+	// certificate: access_log.checkpoint_key, else the adapter key.
+	checkpoint     crypto.Signer
+	checkpointCert *x509.Certificate
 }
 
 // newServer wires everything from cfg. It is the one place dependencies
@@ -150,21 +176,38 @@ type serverKeys struct {
 // error, whatever it opened is closed again.
 func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *server, err error) {
 	s = &server{cfg: cfg, data: dataDir(cfg.DataDir), logger: logger}
+	opened := s // s is nil once an error is returned
 	defer func() {
 		if err != nil {
-			s.closeStores()
+			opened.closeStores()
 		}
 	}()
 	keys, err := loadServerKeys(s.data, cfg.Signing, logger)
 	if err != nil {
 		return nil, err
 	}
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if s.registry, err = openRegistry(ctx, s.data, cfg.Demo, logger); err != nil {
+	if keys.checkpoint, keys.checkpointCert, err = loadCheckpointKey(cfg.AccessLog, keys.signer, keys.cert); err != nil {
 		return nil, err
 	}
-	if s.access, err = openAccessLog(s.data, keys, cfg.AccessLog, metrics, logger); err != nil {
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newBuildInfoMetric(build()))
+	if cfg.Storage == "postgres" {
+		if s.pg, err = openPostgres(ctx, cfg.Postgres, logger); err != nil {
+			return nil, err
+		}
+		if err := agreeOnKeys(ctx, s.pg, s.data, keys); err != nil {
+			return nil, err
+		}
+	}
+	hague, _ := cfg.Apostille.Hague() // validated by config.Load
+	if s.registry, err = openRegistry(ctx, s.data, s.pg, cfg.Demo, cfg.Registration, hague, logger); err != nil {
+		return nil, err
+	}
+	if s.access, err = openAccessLog(s.data, s.pg, keys, cfg, metrics, logger); err != nil {
+		return nil, err
+	}
+	if s.witness, err = newWitnessSender(cfg, s.access, keys.checkpoint, metrics, logger); err != nil {
 		return nil, err
 	}
 	proxies, proxyPool, err := loadProxies(cfg.TrustedProxies)
@@ -179,6 +222,9 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (s *
 		return nil, err
 	}
 	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.http.ErrorLog}
+	if s.console, err = newConsoleServer(cfg.Console, s.access, keys.checkpointCert, s.witness, logger); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -191,6 +237,9 @@ func (s *server) closeStores() error {
 	if s.registry != nil {
 		err = errors.Join(err, s.registry.Close())
 	}
+	if s.pg != nil {
+		s.pg.Close()
+	}
 	return err
 }
 
@@ -200,7 +249,7 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	if err := os.MkdirAll(data.KeysDir(), 0o700); err != nil {
 		return serverKeys{}, err
 	}
-	signer, cert, err := signing.LoadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
+	signer, cert, err := loadKeyPair(cmp.Or(cfg.Key, data.AdapterKeyPath()), cmp.Or(cfg.Cert, data.AdapterCertPath()))
 	if err != nil {
 		return serverKeys{}, fmt.Errorf("adapter key: %w (make one with: darbaza keygen --out %s --name adapter)", err, data.KeysDir())
 	}
@@ -218,33 +267,58 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 	return serverKeys{signer: signer, cert: cert, subject: subject}, nil
 }
 
-// openRegistry opens the registry store, loading the demo dataset into it
-// when demo is set and it is empty.
-func openRegistry(ctx context.Context, data dataDir, demo bool, logger *slog.Logger) (*registry.Registry, error) {
-	file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
+// openRegistry opens the registry store (in pg if not nil, else the bbolt
+// file), with the application rules of apps and the apostille register's
+// Hague list, loading the demo dataset into it when demo is set and it is
+// empty.
+func openRegistry(ctx context.Context, data dataDir, pg *pgxpool.Pool, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
+	var rs registry.Store = pgstore.New(pg)
+	if pg == nil {
+		file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+		rs = file
 	}
-	store := registry.New(file, registry.Options{})
+	calendar, err := registry.NewCalendar(apps.Holidays) // checked by config.Validate
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%w: registration.holidays: %w", config.ErrInvalid, err), rs.Close())
+	}
+	hooked, arm, err := crashBeforeCommit(rs, os.Getenv(crashAtEnv))
+	if err != nil {
+		return nil, errors.Join(err, rs.Close())
+	}
+	store := registry.New(hooked, registry.Options{
+		Applications: registry.ApplicationRules{ConfirmWithin: time.Duration(apps.ConfirmWithin), Calendar: calendar},
+		Calendar:     calendar,
+		Hague:        hague,
+	})
 	if demo {
 		if err := loadDemo(ctx, store, logger); err != nil {
 			return nil, errors.Join(err, store.Close())
 		}
 	}
+	arm()
 	return store, nil
 }
 
-// openAccessLog opens the access log for writing, signed with the adapter key.
-func openAccessLog(data dataDir, keys serverKeys, cfg config.AccessLog, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
-	log, err := accesslog.Open(accesslog.Options{
+// openAccessLog opens the access log for writing, its checkpoints signed
+// with the checkpoint key: in pg if not nil (recovering by itself when the
+// database comes back), else in the bbolt file.
+func openAccessLog(data dataDir, pg *pgxpool.Pool, keys serverKeys, cfg config.Config, metrics prometheus.Registerer, logger *slog.Logger) (*accesslog.Log, error) {
+	opts := accesslog.Options{
 		Path:               data.AccessLogPath(),
-		Signer:             keys.signer,
-		Certificate:        keys.cert,
+		Signer:             keys.checkpoint,
+		Certificate:        keys.checkpointCert,
 		SubjectKey:         keys.subject,
-		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
+		CheckpointInterval: time.Duration(cfg.AccessLog.CheckpointInterval),
 		Registerer:         metrics,
 		Logger:             logger,
-	})
+	}
+	if pg != nil {
+		opts.Path, opts.Backend, opts.Recover = "", pglog.New(pg), time.Duration(cfg.Postgres.Recover)
+	}
+	log, err := accesslog.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("access log: %w", err)
 	}
@@ -277,29 +351,62 @@ func loadTrust(members []config.Member, known func(code string) bool) (*signing.
 	return trust, rights, nil
 }
 
+// catalogSources are what the services answer from. checkConfig builds
+// the catalogue with none, only to know the service codes.
+type catalogSources struct {
+	registry  adapter.Registry
+	history   adapter.History
+	documents adapter.Documents
+	limit     *adapter.LookupLimiter
+}
+
+// newCatalog is the one list of every service this adapter offers.
+func newCatalog(src catalogSources) *adapter.Catalog {
+	return adapter.NewCatalog(slices.Concat(
+		adapter.RegistryServices(src.registry, src.history, time.Now),
+		adapter.DocumentServices(src.documents, src.limit, time.Now),
+	)...)
+}
+
 // newHandler builds the request pipeline over the open stores: the service
 // catalogue, the members' rights and certificates, the replay cache (refilled
 // from the access log) and the adapter's signer.
 func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[string]bool, metrics prometheus.Registerer) (http.Handler, error) {
 	cfg := s.cfg
 	provider, _ := soap.ParseClientID(cfg.Provider) // validated by config.Load
-	catalog := adapter.NewCatalog(adapter.RegistryServices(s.registry, s.access, time.Now)...)
+	office, err := newOffice(cfg, s.registry, keys.signer, keys.cert)
+	if err != nil {
+		return nil, err
+	}
+	limit := adapter.NewLookupLimiter(cfg.Documents.MaxFailedLookups, time.Duration(cfg.Documents.FailedLookupWindow))
+	catalog := newCatalog(catalogSources{registry: s.registry, history: s.access, documents: office, limit: limit})
 	trust, rights, err := loadTrust(cfg.Members, catalog.Known)
 	if err != nil {
 		return nil, err
 	}
 	members := adapter.NewMembers(rights)
 
-	replay := adapter.NewReplayCache(time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew))
-	if err := seedReplay(ctx, s.access, replay, time.Now()); err != nil {
-		return nil, fmt.Errorf("replay cache from the access log: %w", err)
+	window := time.Duration(cfg.Signing.MaxAge + 2*cfg.Signing.MaxClockSkew)
+	var replay adapter.Replayer
+	if s.pg != nil {
+		replay = pgreplay.New(s.pg, window) // shared by every node, durable
+	} else {
+		cache := adapter.NewReplayCache(window)
+		if err := seedReplay(ctx, s.access, cache, time.Now()); err != nil {
+			return nil, fmt.Errorf("replay cache from the access log: %w", err)
+		}
+		replay = cache
+	}
+	var log adapter.AccessLog = s.access
+	if s.witness != nil && cfg.AccessLog.RefuseUnwitnessed {
+		log = witnessGate{Log: s.access, sender: s.witness}
 	}
 	return adapter.New(adapter.Options{
 		Provider: provider,
 		Limits:   soap.Limits{MaxBytes: cfg.Limits.MaxBodyBytes, MaxDepth: cfg.Limits.MaxDepth, MaxElements: cfg.Limits.MaxElements},
 		Catalog:  catalog,
 		Members:  members,
-		Log:      s.access,
+		Log:      log,
 		Verifier: &signing.Policy{
 			Trust:         trust,
 			MaxSkew:       time.Duration(cfg.Signing.MaxClockSkew),
@@ -364,17 +471,35 @@ func (s *server) newHTTPServer(handler http.Handler, metrics *prometheus.Registr
 	return srv, nil
 }
 
-// ready answers /readyz: 503 while shutting down or while the access log
-// cannot be written, since every request would then fail closed.
-func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+// ready answers /readyz: 503 while shutting down, while the access log
+// cannot be written, while the database (storage: postgres) does not
+// answer, since every request would then fail closed, or while no witness
+// has countersigned its newest checkpoint for longer than
+// access_log.witness_max_age.
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	var unwitnessed error
+	if s.witness != nil {
+		unwitnessed = s.witness.Healthy()
+	}
 	switch err := s.access.Healthy(); {
 	case s.stopping.Load():
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 	case err != nil:
 		http.Error(w, "access log unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	case unwitnessed != nil:
+		http.Error(w, "access log unwitnessed: "+unwitnessed.Error(), http.StatusServiceUnavailable)
+	case s.pg != nil && s.ping(r.Context()) != nil:
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 	default:
 		fmt.Fprintln(w, "ready")
 	}
+}
+
+// ping checks that the database answers, within pingTimeout.
+func (s *server) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return s.pg.Ping(ctx)
 }
 
 // run serves until ctx ends, then drains requests and closes the stores.
@@ -387,6 +512,12 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	if s.http.TLSConfig != nil {
 		scheme = "https"
 		ln = tls.NewListener(ln, s.http.TLSConfig)
+	}
+	if s.console != nil {
+		if err := s.console.start(stdout, s.logger); err != nil {
+			_ = ln.Close()
+			return errors.Join(err, s.console.console.Close(), s.closeStores())
+		}
 	}
 	if adminLn, err := listenAdmin(s.data.AdminSocketPath()); err != nil {
 		s.logger.Warn("no admin socket: hot backups are off until a restart", "err", err)
@@ -401,6 +532,11 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	s.logger.Info("serving", "addr", ln.Addr().String(), "tls", scheme == "https")
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
+	if s.witness != nil {
+		wctx, stopWitness := context.WithCancel(context.Background())
+		defer stopWitness()
+		go s.witness.Run(wctx)
+	}
 
 	select {
 	case err = <-served:
@@ -409,6 +545,9 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		s.logger.Info("shutting down: draining requests")
 		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.HTTP.ShutdownTimeout))
 		err = errors.Join(s.http.Shutdown(sctx), s.admin.Shutdown(sctx))
+		if s.console != nil {
+			err = errors.Join(err, s.console.shutdown(sctx))
+		}
 		cancel()
 		<-served
 	}
@@ -416,6 +555,10 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		err = nil
 	}
 	_ = s.admin.Close()
+	if s.console != nil {
+		_ = s.console.http.Close()
+		_ = s.console.console.Close()
+	}
 	err = errors.Join(err, s.closeStores())
 	s.logger.Info("stopped", "clean", err == nil)
 	return err
@@ -441,9 +584,16 @@ func listenAdmin(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// adminHandler serves hot, consistent copies of both stores for `darbaza backup`.
+// adminHandler serves hot, consistent copies of both stores for `darbaza
+// backup`; with storage: postgres it says to use pg_dump instead.
 func (s *server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	if s.pg != nil {
+		mux.HandleFunc("GET /backup/", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "storage is postgres: run darbaza backup --config (pg_dump and the keys)", http.StatusNotImplemented)
+		})
+		return mux
+	}
 	for name, backup := range map[string]func(context.Context, io.Writer) (int64, error){
 		registryFile:  s.registry.Backup,
 		accessLogFile: s.access.Backup,

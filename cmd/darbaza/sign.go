@@ -39,9 +39,8 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *keyFile == "" || *certFile == "" || fl.NArg() != 1 {
-		fl.Usage()
-		return 2
+	if code := checkArgs(stderr, fl, 1, "the request file (or - for standard input)", "key", "cert"); code != 0 {
+		return code
 	}
 	signer, err := loadSigner(*keyFile, *certFile)
 	if err != nil {

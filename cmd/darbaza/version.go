@@ -4,19 +4,60 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
-	version, revision := "(devel)", ""
+// Set at build time by the Makefile (and so by the Debian package):
+//
+//	go build -ldflags "-X main.version=0.4.0 -X main.commit=$(git rev-parse HEAD)"
+//
+// A plain `go build` leaves them empty; build reads what the Go toolchain
+// recorded instead (the module version, the VCS revision).
+var version, commit string
+
+// buildInfo is what this binary says about itself.
+type buildInfo struct {
+	Version, Commit, GoVersion string
+}
+
+func build() buildInfo {
+	b := buildInfo{Version: version, Commit: commit, GoVersion: runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		version = bi.Main.Version
+		if b.Version == "" {
+			b.Version = bi.Main.Version
+		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				revision = " " + s.Value
+			if s.Key == "vcs.revision" && b.Commit == "" {
+				b.Commit = s.Value
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "darbaza %s%s\n", version, revision)
+	if b.Version == "" {
+		b.Version = "(devel)"
+	}
+	if b.Commit == "" {
+		b.Commit = "unknown"
+	}
+	return b
+}
+
+// newBuildInfoMetric is darbaza_build_info: always 1, labelled with the
+// version, commit and Go version, as Prometheus exporters do.
+func newBuildInfoMetric(b buildInfo) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "darbaza_build_info",
+		Help:        "Darbaza's version, commit and Go version, as labels; the value is 1.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion},
+	})
+	g.Set(1)
+	return g
+}
+
+func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
+	b := build()
+	fmt.Fprintf(stdout, "darbaza %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion)
 	return 0
 }

@@ -113,6 +113,9 @@ func (s *Store) init() error {
 				return err
 			}
 		}
+		if err := createAdded(tx); err != nil {
+			return err
+		}
 		return check(tx)
 	})
 }
@@ -181,4 +184,24 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.w.Write(p)
+}
+
+// addedBuckets are the buckets added to the file format after schema 1 was
+// frozen; init creates each on a file that lacks it.
+var addedBuckets = []string{
+	bucketDocuments,    // document.go
+	bucketApplications, // application.go
+	// The taxpayer and apostille registers (taxpayer.go, apostille.go).
+	bucketTaxpayers, bucketBindings, bucketOfficials, bucketOfficialsByBody,
+	bucketApostilles, bucketApostilleByApp,
+}
+
+// createAdded creates the added buckets a file lacks.
+func createAdded(btx *bolt.Tx) error {
+	for _, name := range addedBuckets {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

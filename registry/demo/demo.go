@@ -40,7 +40,8 @@ type Options struct {
 }
 
 // Write writes the dataset as import lines: persons, then dwellings, then
-// registrations, one JSON object per line. The same Options always give the
+// registrations, then the fixed records of the taxpayer and apostille
+// registers, one JSON object per line. The same Options always give the
 // same bytes.
 func Write(w io.Writer, opts Options) error {
 	g, err := newGenerator(opts)
@@ -71,6 +72,11 @@ func Write(w io.Writer, opts Options) error {
 	}
 	for _, r := range g.registrations {
 		if err := emit(registry.Record{Kind: registry.KindRegistration, Registration: r}); err != nil {
+			return err
+		}
+	}
+	for _, rec := range registerRecords() { // apostille.go, taxpayer.go
+		if err := emit(rec); err != nil {
 			return err
 		}
 	}
@@ -196,7 +202,7 @@ func (g *generator) addFixed() error {
 		return fmt.Errorf("demo: fixed registration: %w", err)
 	}
 	g.registrations = append(g.registrations, regs...)
-	return nil
+	return g.addApplicationFamily()
 }
 
 // household creates one dwelling in region and size persons registered

@@ -2,7 +2,10 @@
 // registry as import lines for [registry.Registry.Import]: about 30,000
 // persons in Bishkek, Osh city and the seven regions, their dwellings of
 // every type with owners, and residence and stay registrations with some
-// history.
+// history; and the fixed records of the taxpayer register (individuals,
+// entities, a person bound to two entities, a person who is not a taxpayer)
+// and of the apostille register (officials authorised to sign, two entries),
+// declared in taxpayer.go and apostille.go.
 //
 // The same [Options] always give the same bytes: the generator uses its own
 // fixed pseudo-random function (SplitMix64) and derives every date from the

@@ -6,7 +6,8 @@
 // indexes, read-only views, atomic and serializable updates, cancelled
 // contexts) and then runs the rules through it: an import, the views, a
 // new residence ending the old one, and registrations racing for the last
-// place in a dwelling.
+// place in a dwelling. The taxpayer and apostille registers have cases of
+// their own (taxpayer.go, apostille.go) in the same shape.
 package storetest
 
 import (
@@ -55,6 +56,9 @@ func Run(t *testing.T, newStore func(t *testing.T) registry.Store) {
 		{"rules: a new residence ends the stored one", testNewResidence},
 		{"rules: two registrations racing for the last place cannot both pass", testLastPlace},
 	}
+	tests = append(tests, applicationTests...) // application.go
+	tests = append(tests, taxpayerTests...)    // taxpayer.go
+	tests = append(tests, apostilleTests...)   // apostille.go
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
 	}
@@ -140,6 +144,7 @@ func testRoundTrip(t *testing.T, s registry.Store) {
 	p.Patronymic = "Бакытович"
 	p.ConsularRegister = true
 	p.IDCard = registry.IDCard{Model: registry.IDCard2017, Number: "ID1234567", Issued: registry.NewDate(2018, 3, 1), Expires: registry.NewDate(2028, 3, 1)}
+	p.Parents = []string{wife.PIN}
 	stay := registry.Registration{
 		ID: "RG-2", PIN: p.PIN, DwellingID: flat.ID, Type: registry.Stay,
 		Since: registry.NewDate(2026, 1, 1), Until: registry.NewDate(2026, 12, 31),
@@ -150,7 +155,7 @@ func testRoundTrip(t *testing.T, s registry.Store) {
 	})
 	view(t, s, func(tx registry.Tx) error {
 		gotP, err := tx.Person(p.PIN)
-		if err != nil || gotP != p {
+		if err != nil || !reflect.DeepEqual(gotP, p) {
 			t.Errorf("Person = %+v, %v\nwant %+v", gotP, err, p)
 		}
 		gotD, err := tx.Dwelling(flat.ID)

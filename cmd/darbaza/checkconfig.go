@@ -1,0 +1,71 @@
+package main
+
+import (
+	"cmp"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/signing"
+)
+
+// checkConfig validates cfg as `darbaza serve` would use it, without
+// opening a store or a port and without creating anything: the adapter's
+// key pair, the subject HMAC key if it exists, every member's and trusted
+// proxy's certificate, the members' services, and the TLS key pair. It
+// writes what it checked to w and returns the first problem.
+func checkConfig(cfg config.Config, w io.Writer) error {
+	data := dataDir(cfg.DataDir)
+	keyPath, certPath := cmp.Or(cfg.Signing.Key, data.AdapterKeyPath()), cmp.Or(cfg.Signing.Cert, data.AdapterCertPath())
+	_, cert, err := signing.LoadKeyPair(keyPath, certPath)
+	if err != nil {
+		return fmt.Errorf("adapter key: %w", err)
+	}
+	fmt.Fprintf(w, "adapter key:     %s, certificate %s (%s, valid until %s)\n", keyPath, certPath,
+		cert.Subject.CommonName, cert.NotAfter.UTC().Format(time.DateOnly))
+
+	switch _, err := os.Stat(data.SubjectKeyPath()); {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(w, "subject key:     %s does not exist yet; serve creates it on first start\n", data.SubjectKeyPath())
+	case err != nil:
+		return fmt.Errorf("subject HMAC key: %w", err)
+	default:
+		if _, err := loadSubjectKey(data.SubjectKeyPath()); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "subject key:     %s\n", data.SubjectKeyPath())
+	}
+
+	// The service codes a member may be given: the catalogue's, built
+	// without sources (nothing is served).
+	catalog := newCatalog(catalogSources{})
+	if _, _, err := loadTrust(cfg.Members, catalog.Known); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "members:         %d, every certificate readable, every service known\n", len(cfg.Members))
+	if _, _, err := loadProxies(cfg.TrustedProxies); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "trusted proxies: %d\n", len(cfg.TrustedProxies))
+	if cfg.TLS.Cert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return fmt.Errorf("%w: tls: %w", config.ErrInvalid, err)
+		}
+		if cfg.TLS.ClientCA != "" {
+			if _, err := certPool(cfg.TLS.ClientCA); err != nil {
+				return fmt.Errorf("%w: tls.client_ca: %w", config.ErrInvalid, err)
+			}
+		}
+		fmt.Fprintf(w, "tls:             %s\n", cfg.TLS.Cert)
+	}
+	if err := checkConsole(cfg.Console, w); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "listen:          %s, data folder %s\n", cfg.Listen, cfg.DataDir)
+	return nil
+}
