@@ -193,9 +193,12 @@ func parseCosigned(msg []byte) (console.Witnessed, error) {
 		if !ok || !ok2 {
 			continue
 		}
+		if name == lines[0] {
+			continue // the log's own signature: its key is named after the origin
+		}
 		sig, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil || len(sig) != 4+8+64 {
-			continue // the log's own signature, or not a cosignature/v1
+			continue // not a cosignature/v1 (key hash, timestamp, Ed25519)
 		}
 		var secs int64
 		for _, b := range sig[4:12] {
