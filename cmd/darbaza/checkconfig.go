@@ -14,6 +14,7 @@ import (
 
 	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
+	"github.com/darbaza/darbaza/internal/postgres"
 	"github.com/darbaza/darbaza/signing"
 )
 
@@ -68,6 +69,17 @@ func checkConfig(cfg config.Config, w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(w, "tls:             %s\n", cfg.TLS.Cert)
+	}
+	if cfg.Storage == "postgres" {
+		// As serve reads them, without connecting: the database is
+		// contacted only by serve and migrate.
+		if err := postgres.CheckDSN(cfg.Postgres.DSN); err != nil {
+			return fmt.Errorf("%w: postgres.dsn: %w", config.ErrInvalid, err)
+		}
+		if _, err := postgres.Password(pgOptions(cfg.Postgres)); err != nil {
+			return fmt.Errorf("%w: %w", config.ErrInvalid, err)
+		}
+		fmt.Fprintf(w, "storage:         postgres, password readable (the database is not contacted)\n")
 	}
 	if err := checkConsole(cfg.Console, w); err != nil {
 		return err
