@@ -206,7 +206,11 @@ func (r Report) String() string {
 	if r.Omitted > 0 {
 		fmt.Fprintf(&b, " (%d present only as digests)", r.Omitted)
 	}
-	fmt.Fprintf(&b, "\nchain:        records %d..%d\n", r.Anchor.Seq+1, r.HeadSeq)
+	if r.HeadSeq > r.Anchor.Seq {
+		fmt.Fprintf(&b, "\nchain:        records %d..%d\n", r.Anchor.Seq+1, r.HeadSeq)
+	} else {
+		fmt.Fprintf(&b, "\nchain:        no records\n")
+	}
 	if r.Anchor.Seq > 0 {
 		fmt.Fprintf(&b, "starts after: archived record %d, hash %s\n", r.Anchor.Seq, hex.EncodeToString(r.Anchor.Hash[:]))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,11 +25,11 @@ import (
 // evidence is one signed response a caller kept.
 type evidence struct {
 	file      string
-	client    string // as the log stores it (pseudonymised)
-	id        string // likewise
-	sha256    [32]byte
-	recordSeq uint64 // the matching record, 0 if none yet
-	exact     bool   // matched by the response's digest, not only (client, id)
+	client    string     // as the log stores it (pseudonymised)
+	id        string     // likewise
+	sha256    [][32]byte // of the file, and of it without one final newline
+	recordSeq uint64     // the matching record, 0 if none yet
+	exact     bool       // matched by the response's digest, not only (client, id)
 }
 
 // readEvidence reads every *.xml file in dir as a response signed by one of
@@ -89,7 +91,13 @@ func readOneEvidence(raw []byte, certs []*x509.Certificate) (*evidence, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := &evidence{sha256: sha256.Sum256(raw)}
+	// The file may end with one newline the response did not have, as
+	// 'darbaza send' prints it or an editor saves it; the bytes before it
+	// are still exactly the response sent, so either digest matches.
+	ev := &evidence{sha256: [][32]byte{sha256.Sum256(raw)}}
+	if trimmed, ok := bytes.CutSuffix(raw, []byte("\n")); ok {
+		ev.sha256 = append(ev.sha256, sha256.Sum256(trimmed))
+	}
 	for _, h := range headers {
 		switch h.Tag {
 		case "client":
@@ -128,7 +136,7 @@ func checkEvidence(ctx context.Context, rd *accesslog.Reader, evs []*evidence, r
 	}
 	err := rd.List(ctx, accesslog.Filter{}, func(r accesslog.Record) error {
 		for _, ev := range byKey[key{r.Client, r.MessageID}] {
-			if r.ResponseSHA256 == ev.sha256 {
+			if slices.Contains(ev.sha256, r.ResponseSHA256) {
 				ev.recordSeq, ev.exact = r.Seq, true
 			} else if !ev.exact && ev.recordSeq == 0 {
 				ev.recordSeq = r.Seq

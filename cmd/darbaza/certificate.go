@@ -69,7 +69,7 @@ render  for operators: renders the signed PDF and the QR code of an issued
 revoke  for operators: withdraws an issued certificate (the server must be
         stopped); verifyDocument answers DocumentRevoked from then on.
 
-Flags:
+Run 'darbaza certificate <verb> -h' for the flags of a verb.
 `
 
 // runCertificate dispatches the certificate verbs.
@@ -91,7 +91,10 @@ func runCertificate(ctx context.Context, args []string, stdout, stderr io.Writer
 func certificateFlags(verb string, stderr io.Writer) *flag.FlagSet {
 	fl := flag.NewFlagSet("certificate "+verb, flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, certificateUsage); fl.PrintDefaults() }
+	fl.Usage = func() {
+		fmt.Fprintf(stderr, "%s\nFlags of 'darbaza certificate %s':\n", certificateUsage, verb)
+		fl.PrintDefaults()
+	}
 	return fl
 }
 

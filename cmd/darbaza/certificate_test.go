@@ -95,3 +95,19 @@ func writeRequest(t *testing.T, number string) string {
 	}
 	return path
 }
+
+// TestCertificateHelpNamesTheFlagsOfTheVerbAsked: 'certificate -h' ends
+// pointing at the verbs' help, not at an empty "Flags:" list, and a verb's
+// -h says whose flags follow and lists them.
+func TestCertificateHelpNamesTheFlagsOfTheVerbAsked(t *testing.T) {
+	code, _, errOut := darbaza(t, "certificate", "-h")
+	if code != 0 || strings.HasSuffix(strings.TrimSpace(errOut), "Flags:") || !strings.Contains(errOut, "darbaza certificate <verb> -h") {
+		t.Errorf("certificate -h: exit %d\n%s", code, errOut)
+	}
+	for verb, flag := range map[string]string{"issue": "-server-cert", "verify": "-cert", "render": "-out", "revoke": "-config"} {
+		code, _, errOut := darbaza(t, "certificate", verb, "-h")
+		if code != 0 || !strings.Contains(errOut, "Flags of 'darbaza certificate "+verb+"':") || !strings.Contains(errOut, flag) {
+			t.Errorf("certificate %s -h: exit %d\n%s", verb, code, errOut)
+		}
+	}
+}

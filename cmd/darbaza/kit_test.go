@@ -27,6 +27,8 @@ func TestCheckConfigAcceptsTheDemoAndNamesWhatIsWrong(t *testing.T) {
 		{"a member certificate that does not exist", "members/portal.crt", "members/nobody.crt", "certificates[0]"},
 		{"a service this adapter does not offer", "getPerson", "getWeather", "getWeather is not a service"},
 		{"an adapter key that does not exist", `key: ""         # adapter key`, `key: "/nonexistent/adapter.key" # adapter key`, "adapter key"},
+		{"a PostgreSQL password file that does not exist", "storage: bolt\n", "storage: postgres\npostgres:\n  dsn: postgres://darbaza@127.0.0.1:1/darbaza\n  password_file: /nonexistent/pg-password\n", "password file"},
+		{"a checkpoint key that does not exist", "access_log:\n", "access_log:\n  checkpoint_key: /nonexistent/checkpoint.key\n  checkpoint_cert: /nonexistent/checkpoint.crt\n", "access_log.checkpoint_key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(string(raw), tc.from) {

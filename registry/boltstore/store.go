@@ -2,12 +2,14 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/darbaza/darbaza/registry"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket names. They are part of the file format: never rename one.
@@ -75,6 +77,9 @@ func Open(path string, opts Options) (*Store, error) {
 		// node) while a large import grows the file.
 		InitialMmapSize: initialMmapSize,
 	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("registry: open %s: the file is locked by another process, the server or an import (waited %v): %w", path, timeout, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("registry: open %s: %w", path, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,5 +211,17 @@ func TestAStoredValueOfAnUnknownFormatIsCorrupt(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAFileHeldByAnotherOpenIsReportedAsLocked: while the server holds the
+// registry file, a second open (an import, a revoke) says the file is
+// locked, not a bare "timeout".
+func TestAFileHeldByAnotherOpenIsReportedAsLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registry.db")
+	openStore(t, path)
+	_, err := boltstore.Open(path, boltstore.Options{Timeout: 50 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "locked by another process") {
+		t.Fatalf("second open: %v, want an error saying the file is locked", err)
 	}
 }
