@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -56,7 +57,22 @@ func newBuildInfoMetric(b buildInfo) prometheus.Collector {
 	return g
 }
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
+const versionUsage = `Usage: darbaza version
+
+Prints the version, the commit and the Go version this binary was built
+from (stamped by make build; /metrics has them as darbaza_build_info).
+`
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("version", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, versionUsage) }
+	if err := fl.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if code := checkArgs(stderr, fl, 0, ""); code != 0 {
+		return code
+	}
 	b := build()
 	fmt.Fprintf(stdout, "darbaza %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion)
 	return 0
