@@ -143,7 +143,7 @@ type measurement struct {
 
 // measure wraps a run in the server's and this process's CPU clocks and
 // the server's Go counters.
-func measure(srv *benchServer, run func() (time.Duration, error)) (m measurement, err error) {
+func measure(srv *benchCluster, run func() (time.Duration, error)) (m measurement, err error) {
 	c0, err := srv.counters()
 	if err != nil {
 		return m, err
@@ -171,7 +171,7 @@ func measure(srv *benchServer, run func() (time.Duration, error)) (m measurement
 // request as soon as the last is answered, for d. The requests are signed
 // beforehand: enough for 1.5 times the best rate seen so far (at least
 // 500/s), or the run stops early and says so.
-func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, callers int, d time.Duration, best float64) (runResult, error) {
+func closedLoop(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, callers int, d time.Duration, best float64) (runResult, error) {
 	reqs, err := presignRequests(s.member, ds.pins, int(max(best, 500)*1.5*d.Seconds())+callers)
 	if err != nil {
 		return runResult{}, err
@@ -187,10 +187,11 @@ func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset
 		start := time.Now()
 		deadline := start.Add(d)
 		var wg sync.WaitGroup
-		for range callers {
+		for caller := range callers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				url := srv.url(caller)
 				for time.Now().Before(deadline) && ctx.Err() == nil {
 					i := next.Add(1) - 1
 					if i >= int64(len(reqs)) {
@@ -198,7 +199,7 @@ func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset
 						return
 					}
 					t0 := time.Now()
-					code := benchPost(client, srv.url, reqs[i])
+					code := benchPost(client, url, reqs[i])
 					c.add(code, time.Since(t0))
 				}
 			}()
@@ -218,7 +219,7 @@ const maxOutstanding = 4096
 // time whether or not earlier ones were answered, as independent callers
 // would. Latency counts from the due time, so a generator that falls
 // behind does not hide queueing.
-func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, rate float64, d time.Duration) (runResult, error) {
+func openLoop(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, rate float64, d time.Duration) (runResult, error) {
 	n := int(rate * d.Seconds())
 	reqs, err := presignRequests(s.member, ds.pins, n)
 	if err != nil {
@@ -246,7 +247,7 @@ func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				code := benchPost(client, srv.url, reqs[i])
+				code := benchPost(client, srv.url(i), reqs[i])
 				c.add(code, time.Since(due))
 				<-sem
 			}()
@@ -260,7 +261,7 @@ func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, 
 
 // warmUp sends requests from 16 callers for d to fill the server's
 // caches, and returns the rate it saw, which only sizes the next run.
-func warmUp(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, d time.Duration) (float64, error) {
+func warmUp(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, d time.Duration) (float64, error) {
 	r, err := closedLoop(ctx, srv, s, ds, 16, d, 0)
 	if err != nil {
 		return 0, err
