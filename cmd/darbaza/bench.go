@@ -228,13 +228,15 @@ time (its own rusage, /proc/PID/stat) over the run, per request answered or
 refused. crypto/req: one verification with the member key plus one signature
 with the adapter key, timed in this process just before the runs. gen
 CPU/req: this load generator's own CPU time per request, and its share of all
-cores' time during the run. server allocs/req, KB/req, GCs/1k req: the
+cores' time during the run. other CPU/req: the rest of the cores' busy time
+(/proc/stat) in the run, less the server's and the generator's: the
+database when it runs on this machine (--postgres), the kernel's network
+work for the loopback connections and any other process. server allocs/req, KB/req, GCs/1k req: the
 server's heap allocations and GC cycles (its Go collector on /metrics; they
 include the few /metrics scrapes), which do not move with the machine's load.
 log records/commit: access-log records per group commit (one fsync each).
-nodes: serve processes sharing the load (and, with --postgres, the database,
-which runs on its own cores or shares these; its CPU is not counted); server
-columns are their sums.`)
+nodes: serve processes sharing the load (and, with --postgres, the
+database); the server columns are their sums.`)
 	return nil
 }
 
@@ -329,8 +331,8 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 func printTable(w io.Writer, results []runResult) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| key | nodes | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) | server allocs/req | server KB/req | GCs/1k req | log records/commit |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| key | nodes | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) | other CPU/req | server allocs/req | server KB/req | GCs/1k req | log records/commit |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	var notes []string
 	for _, r := range results {
 		slices.Sort(r.latencies)
@@ -359,10 +361,14 @@ func printTable(w io.Writer, results []runResult) {
 		}
 		share := float64(r.genCPU) / float64(r.elapsed) / float64(runtime.NumCPU()) * 100
 		per := func(v float64) float64 { return v / float64(max(n, 1)) }
-		fmt.Fprintf(w, "| %s | %d | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) | %.0f | %.1f | %.1f | %.1f |\n",
+		other := "-"
+		if r.machineCPU > 0 {
+			other = perReq(max(r.machineCPU-r.serverCPU-r.genCPU, 0))
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) | %s | %.0f | %.1f | %.1f | %.1f |\n",
 			r.kind, r.nodes, label, r.rate(), ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.95)),
 			ms(percentile(r.latencies, 0.99)), ms(percentile(r.latencies, 1)),
-			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share,
+			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share, other,
 			per(r.server.mallocs), per(r.server.bytes)/1024, per(r.server.gcs)*1000, r.server.records/max(r.server.commits, 1))
 	}
 	if len(notes) > 0 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -138,7 +139,11 @@ func benchPost(client *http.Client, url string, body []byte) string {
 // measurement is what measure takes around a run.
 type measurement struct {
 	elapsed, serverCPU, genCPU time.Duration
-	server                     goCounters // the server's allocations and GC cycles in the run
+	// machineCPU is the busy time of all cores in the run (/proc/stat):
+	// less serverCPU and genCPU, what everything else on the machine did,
+	// the database among it when it runs here.
+	machineCPU time.Duration
+	server     goCounters // the server's allocations and GC cycles in the run
 }
 
 // measure wraps a run in the server's and this process's CPU clocks and
@@ -152,11 +157,11 @@ func measure(srv *benchCluster, run func() (time.Duration, error)) (m measuremen
 	if err != nil {
 		return m, err
 	}
-	g0 := selfCPU()
+	g0, b0 := selfCPU(), machineBusy()
 	if m.elapsed, err = run(); err != nil {
 		return m, err
 	}
-	m.genCPU = selfCPU() - g0
+	m.genCPU, m.machineCPU = selfCPU()-g0, machineBusy()-b0
 	s1, err := srv.cpu()
 	if err != nil {
 		return m, err
@@ -270,4 +275,34 @@ func warmUp(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, d
 		return 0, fmt.Errorf("warm-up: no request answered: %s", errorSummary(r.errors))
 	}
 	return r.rate(), nil
+}
+
+// machineBusy is the time all cores have spent busy since boot: the first
+// line of /proc/stat (proc(5)), every field but idle and iowait, in clock
+// ticks of 1/100 s. Zero if it cannot be read.
+func machineBusy() time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 8 || fields[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	// user nice system idle iowait irq softirq steal (guest time is
+	// already in user and nice)
+	for i, f := range fields[1:min(len(fields), 9)] {
+		if i == 3 || i == 4 {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	const userHZ = 100
+	return time.Duration(ticks) * time.Second / userHZ
 }
