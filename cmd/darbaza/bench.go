@@ -197,8 +197,12 @@ func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error
 			printTable(stdout, results)
 			return fmt.Errorf("%s: %w", kind, err)
 		}
+		prior := 0.0 // the best rate of this key type so far, to size the next measurement's requests
 		for _, nodes := range cfg.nodes {
-			res, peak, err := benchKind(ctx, cfg, ds, setup, kind, nodes, stderr)
+			res, peak, err := benchKind(ctx, cfg, ds, setup, kind, nodes, prior, stderr)
+			for _, r := range res {
+				prior = max(prior, r.rate())
+			}
 			results = append(results, res...)
 			rss = append(rss, memoryLine(cfg, kind, nodes, peak))
 			if err != nil {
@@ -252,8 +256,10 @@ func memoryLine(cfg benchConfig, kind string, nodes int, m memory) string {
 
 // benchKind measures one key type with the given number of nodes: servers
 // of their own, the crypto cost, the closed-loop runs and the overload run.
-// It returns the servers' memory after them (the largest node's).
-func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSetup, kind string, nodes int, stderr io.Writer) ([]runResult, memory, error) {
+// It returns the servers' memory after them (the largest node's). prior is
+// the best rate measured before with fewer nodes, which sizes the
+// pre-signed requests together with the warm-up's.
+func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSetup, kind string, nodes int, prior float64, stderr io.Writer) ([]runResult, memory, error) {
 	crypto, err := cryptoCost(setup)
 	if err != nil {
 		return nil, memory{}, err
@@ -266,6 +272,7 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSet
 	// budget sizes each run's pre-signed requests: the best rate so far,
 	// starting with the warm-up's.
 	budget, runErr := warmUp(ctx, srv, setup, ds, min(2*time.Second, cfg.duration))
+	budget = max(budget, prior)
 	best := 0.0
 	for _, c := range cfg.callers {
 		if runErr != nil {
