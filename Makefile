@@ -21,7 +21,7 @@ DEB_PACKAGES := \
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 
-.PHONY: all build run test check deb deb-check fmt vet staticcheck bench bench-smoke fuzz interop-deps pg-deps pg-up pg-down clean
+.PHONY: all build run test check deb deb-check fmt vet staticcheck bench bench-postgres bench-smoke fuzz interop-deps pg-deps pg-up pg-down clean
 
 # The throwaway PostgreSQL cluster of the tests (.ci/postgres): `make pg-up`
 # starts it; `make test` then passes its DSN to the tests.
@@ -72,7 +72,22 @@ bench: build
 	$(BIN) bench --people $(PEOPLE) --duration $(BENCHTIME) --callers $(CALLERS)
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./soap ./signing ./adapter/... ./registry/...
 
-## bench-smoke: the bench on a tiny dataset in seconds (CI runs it as TestBenchSmoke)
+## bench-postgres: darbaza bench with storage: postgres on the tests' cluster
+## (make pg-up), in a schema of its own that it drops at the end, with one
+## and with two serve processes on the one database (NODES); PEOPLE,
+## BENCHTIME, CALLERS and KEYS as for bench. PGDSN and PGPASSFILE name
+## another database (a postgres:// URL without the password, and the file
+## holding it).
+PGDSN      ?= postgres://darbaza@127.0.0.1:$(PGPORT)/darbaza?sslmode=disable
+PGPASSFILE ?= $(PGDIR)/password
+NODES      ?= 1,2
+KEYS       ?= ecdsa-p256,rsa-2048
+bench-postgres: build pg-up
+	$(BIN) bench --postgres '$(PGDSN)' --postgres-password-file $(PGPASSFILE) --nodes $(NODES) \
+	  --people $(PEOPLE) --duration $(BENCHTIME) --callers $(CALLERS) --keys $(KEYS)
+
+## bench-smoke: the bench on a tiny dataset in seconds (CI runs it as TestBenchSmoke
+## and, on PostgreSQL, TestBenchSmokePostgres)
 bench-smoke: build
 	$(BIN) bench --people 1000 --duration 1s --callers 1,16
 

@@ -19,6 +19,7 @@ import (
 )
 
 const benchUsage = `Usage: darbaza bench [--people N] [--duration D] [--callers 1,16,64] [--keys ecdsa-p256,rsa-2048] [--dir DIR [--reuse]]
+                    [--postgres DSN --postgres-password-file FILE [--nodes 1,2]]
 
 Measures the signed request path from outside, as a caller sees it:
 
@@ -36,6 +37,15 @@ Measures the signed request path from outside, as a caller sees it:
  5. measures, in the same process on the same machine, the raw cryptography
     each request needs: one verification with the member key and one
     signature with the adapter key.
+
+With --postgres the registry and the access log are in PostgreSQL (storage:
+postgres, docs/postgres.md): the bench creates a fresh schema in the database
+of DSN (a postgres:// URL without the password, which is read from FILE, as a
+config takes it), migrates it and imports the dataset with 'darbaza import
+--config', and drops the schema when it ends. Each key type is then measured
+with each number of nodes in --nodes: that many 'darbaza serve' processes on
+the one schema, with the same keys, each caller (and each open-loop request
+in turn) sending to one of them, so the load is split evenly.
 
 It prints one table: requests/s, latency percentiles, errors by fault code,
 the server's CPU time per request from its own rusage (/proc/PID/stat), that
@@ -57,6 +67,11 @@ type benchConfig struct {
 	overload bool
 	profile  string // folder for the server's CPU and allocation profiles; "" for none
 	self     string // the darbaza binary to run import and serve with
+	// postgres is the DSN of --postgres, "" for the bbolt file; its
+	// password is in pgPassword. schema is the run's own schema in it.
+	postgres, pgPassword string
+	schema               *benchSchema
+	nodes                []int // serve processes sharing the database, per measurement
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -71,14 +86,35 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	overload := fl.Bool("overload", true, "add an open-loop run at twice the best sustained rate")
 	reuse := fl.Bool("reuse", false, "reuse the dataset and registry an earlier run left in --dir (no import is measured; --people is ignored)")
 	profile := fl.String("profile", "", "write the server's CPU and allocation profiles (pprof) of each key type into this folder")
+	pgDSN := fl.String("postgres", "", "measure storage: postgres in a fresh schema of this database (a postgres:// URL without the password)")
+	pgPassword := fl.String("postgres-password-file", "", "the file whose first line is the --postgres password")
+	nodes := fl.String("nodes", "", "with --postgres: numbers of serve processes on the one database, comma-separated (default 1,2)")
 	if err := fl.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	cfg := benchConfig{people: *people, duration: *duration, dir: *dir, reuse: *reuse, overload: *overload, profile: *profile}
+	cfg := benchConfig{people: *people, duration: *duration, dir: *dir, reuse: *reuse, overload: *overload, profile: *profile,
+		postgres: *pgDSN, nodes: []int{1}}
 	var err error
 	if cfg.callers, err = parseInts(*callers); err != nil || fl.NArg() != 0 || cfg.people < 1 || cfg.duration <= 0 || (cfg.reuse && cfg.dir == "") {
 		fl.Usage()
 		return 2
+	}
+	if cfg.postgres != "" {
+		if *pgPassword == "" || cfg.reuse {
+			fmt.Fprintln(stderr, "darbaza bench: --postgres needs --postgres-password-file and cannot --reuse")
+			return 2
+		}
+		if cfg.pgPassword, err = filepath.Abs(*pgPassword); err != nil {
+			fmt.Fprintln(stderr, "darbaza bench:", err)
+			return 1
+		}
+		cfg.nodes = []int{1, 2}
+	}
+	if *nodes != "" {
+		if cfg.nodes, err = parseInts(*nodes); err != nil || (cfg.postgres == "" && slices.Max(cfg.nodes) > 1) {
+			fmt.Fprintln(stderr, "darbaza bench: --nodes: more than one node needs --postgres (a bbolt file has one server)")
+			return 2
+		}
 	}
 	for k := range strings.SplitSeq(*keys, ",") {
 		if k != signing.KeyECDSAP256 && k != signing.KeyRSA2048 {
@@ -105,7 +141,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer os.RemoveAll(tmp)
 		cfg.dir = tmp
 	}
-	if err := bench(ctx, cfg, stdout, stderr); err != nil {
+	if cfg.postgres != "" {
+		if cfg.schema, err = createBenchSchema(ctx, cfg.postgres, cfg.pgPassword); err != nil {
+			fmt.Fprintln(stderr, "darbaza bench:", err)
+			return 1
+		}
+	}
+	err = bench(ctx, cfg, stdout, stderr)
+	if cfg.schema != nil {
+		err = errors.Join(err, cfg.schema.drop())
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "darbaza bench:", err)
 		return 1
 	}
@@ -132,6 +178,11 @@ func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error
 		}
 	}
 	fmt.Fprintf(stdout, "darbaza bench: %d people, %v per run, callers %v\n", cfg.people, cfg.duration, cfg.callers)
+	if cfg.schema != nil {
+		fmt.Fprintf(stdout, "storage: postgres, schema %s (dropped at the end), nodes %v\n", cfg.schema.name, cfg.nodes)
+	} else {
+		fmt.Fprintln(stdout, "storage: bolt")
+	}
 	fmt.Fprintf(stdout, "machine: %s; %d cores (GOMAXPROCS %d); kernel %s; %s %s/%s\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), kernelRelease(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	ds, err := prepareDataset(ctx, cfg, stderr)
@@ -139,27 +190,40 @@ func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error
 		return err
 	}
 	var results []runResult
-	rss := map[string]memory{}
+	var rss []string
 	for _, kind := range cfg.keys {
-		res, peak, err := benchKind(ctx, cfg, ds, kind, stderr)
-		results = append(results, res...)
-		rss[kind] = peak
+		setup, err := prepareKind(cfg, ds, kind)
 		if err != nil {
 			printTable(stdout, results)
 			return fmt.Errorf("%s: %w", kind, err)
 		}
+		prior := 0.0 // the best rate of this key type so far, to size the next measurement's requests
+		for _, nodes := range cfg.nodes {
+			res, peak, err := benchKind(ctx, cfg, ds, setup, kind, nodes, prior, stderr)
+			for _, r := range res {
+				prior = max(prior, r.rate())
+			}
+			results = append(results, res...)
+			rss = append(rss, memoryLine(cfg, kind, nodes, peak))
+			if err != nil {
+				printTable(stdout, results)
+				return fmt.Errorf("%s, %s: %w", kind, nodesText(nodes), err)
+			}
+		}
 	}
 	printTable(stdout, results)
-	if cfg.reuse {
-		fmt.Fprintf(stdout, "\nimport: not measured (--reuse): %d lines (%d persons); registry.db %d MB\n", ds.lines, ds.persons, ds.dbSize>>20)
-	} else {
-		fmt.Fprintf(stdout, "\nimport: %d lines (%d persons) in %.1fs: %.0f records/s; registry.db %d MB\n",
-			ds.lines, ds.persons, ds.importTime.Seconds(), float64(ds.lines)/ds.importTime.Seconds(), ds.dbSize>>20)
+	store := "registry.db"
+	if cfg.schema != nil {
+		store = "database schema"
 	}
-	for _, kind := range cfg.keys {
-		m := rss[kind]
-		fmt.Fprintf(stdout, "server peak RSS (%s, dataset loaded): %d MB; at the end %d MB anonymous (heap, stacks) + %d MB file-backed (the mmapped registry, which the kernel may drop)\n",
-			kind, m.peak>>20, m.anon>>20, m.file>>20)
+	if cfg.reuse {
+		fmt.Fprintf(stdout, "\nimport: not measured (--reuse): %d lines (%d persons); %s %d MB\n", ds.lines, ds.persons, store, ds.dbSize>>20)
+	} else {
+		fmt.Fprintf(stdout, "\nimport: %d lines (%d persons) in %.1fs: %.0f records/s; %s %d MB\n",
+			ds.lines, ds.persons, ds.importTime.Seconds(), float64(ds.lines)/ds.importTime.Seconds(), store, ds.dbSize>>20)
+	}
+	for _, line := range rss {
+		fmt.Fprintln(stdout, line)
 	}
 	fmt.Fprintln(stdout, `
 req/s and latencies count answers (no fault); the errors column counts the
@@ -168,26 +232,39 @@ time (its own rusage, /proc/PID/stat) over the run, per request answered or
 refused. crypto/req: one verification with the member key plus one signature
 with the adapter key, timed in this process just before the runs. gen
 CPU/req: this load generator's own CPU time per request, and its share of all
-cores' time during the run. server allocs/req, KB/req, GCs/1k req: the
+cores' time during the run. other CPU/req: the rest of the cores' busy time
+(/proc/stat) in the run, less the server's and the generator's: the
+database when it runs on this machine (--postgres), the kernel's network
+work for the loopback connections and any other process. server allocs/req, KB/req, GCs/1k req: the
 server's heap allocations and GC cycles (its Go collector on /metrics; they
 include the few /metrics scrapes), which do not move with the machine's load.
-log records/commit: access-log records per group commit (one fsync each).`)
+log records/commit: access-log records per group commit (one fsync each).
+nodes: serve processes sharing the load (and, with --postgres, the
+database); the server columns are their sums.`)
 	return nil
 }
 
-// benchKind measures one key type: a server of its own, the crypto cost,
-// the closed-loop runs and the overload run. It returns the server's
-// memory after them.
-func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, stderr io.Writer) ([]runResult, memory, error) {
-	setup, err := prepareKind(cfg, ds, kind)
-	if err != nil {
-		return nil, memory{}, err
+// memoryLine reports the servers' memory after one measurement.
+func memoryLine(cfg benchConfig, kind string, nodes int, m memory) string {
+	if cfg.schema == nil {
+		return fmt.Sprintf("server peak RSS (%s, dataset loaded): %d MB; at the end %d MB anonymous (heap, stacks) + %d MB file-backed (the mmapped registry, which the kernel may drop)",
+			kind, m.peak>>20, m.anon>>20, m.file>>20)
 	}
+	return fmt.Sprintf("server peak RSS (%s, %s, the largest node): %d MB; at the end %d MB anonymous (heap, stacks) + %d MB file-backed",
+		kind, nodesText(nodes), m.peak>>20, m.anon>>20, m.file>>20)
+}
+
+// benchKind measures one key type with the given number of nodes: servers
+// of their own, the crypto cost, the closed-loop runs and the overload run.
+// It returns the servers' memory after them (the largest node's). prior is
+// the best rate measured before with fewer nodes, which sizes the
+// pre-signed requests together with the warm-up's.
+func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSetup, kind string, nodes int, prior float64, stderr io.Writer) ([]runResult, memory, error) {
 	crypto, err := cryptoCost(setup)
 	if err != nil {
 		return nil, memory{}, err
 	}
-	srv, err := startBenchServer(ctx, cfg, setup, kind, stderr)
+	srv, err := startBenchCluster(ctx, cfg, setup, kind, nodes, stderr)
 	if err != nil {
 		return nil, memory{}, err
 	}
@@ -195,6 +272,7 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, s
 	// budget sizes each run's pre-signed requests: the best rate so far,
 	// starting with the warm-up's.
 	budget, runErr := warmUp(ctx, srv, setup, ds, min(2*time.Second, cfg.duration))
+	budget = max(budget, prior)
 	best := 0.0
 	for _, c := range cfg.callers {
 		if runErr != nil {
@@ -205,7 +283,7 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, s
 			runErr = err
 			break
 		}
-		r.kind, r.crypto = kind, crypto
+		r.kind, r.nodes, r.crypto = kind, nodes, crypto
 		results = append(results, r)
 		best = max(best, r.rate())
 		budget = max(budget, best)
@@ -215,7 +293,7 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, s
 		if err != nil {
 			runErr = err
 		} else {
-			r.kind, r.crypto = kind, crypto
+			r.kind, r.nodes, r.crypto = kind, nodes, crypto
 			results = append(results, r)
 		}
 	}
@@ -227,6 +305,7 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, kind string, s
 // runResult is one row of the table.
 type runResult struct {
 	kind      string
+	nodes     int
 	label     string          // "16" callers, or "2x open" for the overload run
 	ok        int             // answers without a fault
 	latencies []time.Duration // of the answers
@@ -259,15 +338,15 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 func printTable(w io.Writer, results []runResult) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| key | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) | server allocs/req | server KB/req | GCs/1k req | log records/commit |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| key | nodes | callers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU/req | crypto/req | CPU/crypto | gen CPU/req (share) | other CPU/req | server allocs/req | server KB/req | GCs/1k req | log records/commit |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	var notes []string
 	for _, r := range results {
 		slices.Sort(r.latencies)
 		slices.Sort(r.refusals)
 		if len(r.refusals) > 0 {
-			notes = append(notes, fmt.Sprintf("%s, %s: %d refusals and failures answered in p50 %s ms, p99 %s ms, max %s ms",
-				r.kind, r.label, len(r.refusals), ms(percentile(r.refusals, 0.5)), ms(percentile(r.refusals, 0.99)), ms(percentile(r.refusals, 1))))
+			notes = append(notes, fmt.Sprintf("%s, %s, %s: %d refusals and failures answered in p50 %s ms, p99 %s ms, max %s ms",
+				r.kind, nodesText(r.nodes), r.label, len(r.refusals), ms(percentile(r.refusals, 0.5)), ms(percentile(r.refusals, 0.99)), ms(percentile(r.refusals, 1))))
 		}
 		n := r.done()
 		perReq := func(d time.Duration) string {
@@ -289,10 +368,14 @@ func printTable(w io.Writer, results []runResult) {
 		}
 		share := float64(r.genCPU) / float64(r.elapsed) / float64(runtime.NumCPU()) * 100
 		per := func(v float64) float64 { return v / float64(max(n, 1)) }
-		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) | %.0f | %.1f | %.1f | %.1f |\n",
-			r.kind, label, r.rate(), ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.95)),
+		other := "-"
+		if r.machineCPU > 0 {
+			other = perReq(max(r.machineCPU-r.serverCPU-r.genCPU, 0))
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %.0f | %s | %s | %s | %s | %s | %s | %.0f µs | %s | %s (%.0f%%) | %s | %.0f | %.1f | %.1f | %.1f |\n",
+			r.kind, r.nodes, label, r.rate(), ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.95)),
 			ms(percentile(r.latencies, 0.99)), ms(percentile(r.latencies, 1)),
-			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share,
+			errorSummary(r.errors), perReq(r.serverCPU), float64(r.crypto.Nanoseconds())/1e3, ratio, perReq(r.genCPU), share, other,
 			per(r.server.mallocs), per(r.server.bytes)/1024, per(r.server.gcs)*1000, r.server.records/max(r.server.commits, 1))
 	}
 	if len(notes) > 0 {
@@ -341,4 +424,11 @@ func kernelRelease() string {
 // benchPath is a file in the bench's work folder.
 func benchPath(cfg benchConfig, parts ...string) string {
 	return filepath.Join(append([]string{cfg.dir}, parts...)...)
+}
+
+func nodesText(n int) string {
+	if n == 1 {
+		return "1 node"
+	}
+	return fmt.Sprintf("%d nodes", n)
 }

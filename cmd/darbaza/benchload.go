@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -138,12 +139,16 @@ func benchPost(client *http.Client, url string, body []byte) string {
 // measurement is what measure takes around a run.
 type measurement struct {
 	elapsed, serverCPU, genCPU time.Duration
-	server                     goCounters // the server's allocations and GC cycles in the run
+	// machineCPU is the busy time of all cores in the run (/proc/stat):
+	// less serverCPU and genCPU, what everything else on the machine did,
+	// the database among it when it runs here.
+	machineCPU time.Duration
+	server     goCounters // the server's allocations and GC cycles in the run
 }
 
 // measure wraps a run in the server's and this process's CPU clocks and
 // the server's Go counters.
-func measure(srv *benchServer, run func() (time.Duration, error)) (m measurement, err error) {
+func measure(srv *benchCluster, run func() (time.Duration, error)) (m measurement, err error) {
 	c0, err := srv.counters()
 	if err != nil {
 		return m, err
@@ -152,11 +157,11 @@ func measure(srv *benchServer, run func() (time.Duration, error)) (m measurement
 	if err != nil {
 		return m, err
 	}
-	g0 := selfCPU()
+	g0, b0 := selfCPU(), machineBusy()
 	if m.elapsed, err = run(); err != nil {
 		return m, err
 	}
-	m.genCPU = selfCPU() - g0
+	m.genCPU, m.machineCPU = selfCPU()-g0, machineBusy()-b0
 	s1, err := srv.cpu()
 	if err != nil {
 		return m, err
@@ -171,7 +176,7 @@ func measure(srv *benchServer, run func() (time.Duration, error)) (m measurement
 // request as soon as the last is answered, for d. The requests are signed
 // beforehand: enough for 1.5 times the best rate seen so far (at least
 // 500/s), or the run stops early and says so.
-func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, callers int, d time.Duration, best float64) (runResult, error) {
+func closedLoop(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, callers int, d time.Duration, best float64) (runResult, error) {
 	reqs, err := presignRequests(s.member, ds.pins, int(max(best, 500)*1.5*d.Seconds())+callers)
 	if err != nil {
 		return runResult{}, err
@@ -187,10 +192,11 @@ func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset
 		start := time.Now()
 		deadline := start.Add(d)
 		var wg sync.WaitGroup
-		for range callers {
+		for caller := range callers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				url := srv.url(caller)
 				for time.Now().Before(deadline) && ctx.Err() == nil {
 					i := next.Add(1) - 1
 					if i >= int64(len(reqs)) {
@@ -198,7 +204,7 @@ func closedLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset
 						return
 					}
 					t0 := time.Now()
-					code := benchPost(client, srv.url, reqs[i])
+					code := benchPost(client, url, reqs[i])
 					c.add(code, time.Since(t0))
 				}
 			}()
@@ -218,7 +224,7 @@ const maxOutstanding = 4096
 // time whether or not earlier ones were answered, as independent callers
 // would. Latency counts from the due time, so a generator that falls
 // behind does not hide queueing.
-func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, rate float64, d time.Duration) (runResult, error) {
+func openLoop(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, rate float64, d time.Duration) (runResult, error) {
 	n := int(rate * d.Seconds())
 	reqs, err := presignRequests(s.member, ds.pins, n)
 	if err != nil {
@@ -246,7 +252,7 @@ func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				code := benchPost(client, srv.url, reqs[i])
+				code := benchPost(client, srv.url(i), reqs[i])
 				c.add(code, time.Since(due))
 				<-sem
 			}()
@@ -260,7 +266,7 @@ func openLoop(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, 
 
 // warmUp sends requests from 16 callers for d to fill the server's
 // caches, and returns the rate it saw, which only sizes the next run.
-func warmUp(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, d time.Duration) (float64, error) {
+func warmUp(ctx context.Context, srv *benchCluster, s *kindSetup, ds *dataset, d time.Duration) (float64, error) {
 	r, err := closedLoop(ctx, srv, s, ds, 16, d, 0)
 	if err != nil {
 		return 0, err
@@ -269,4 +275,34 @@ func warmUp(ctx context.Context, srv *benchServer, s *kindSetup, ds *dataset, d 
 		return 0, fmt.Errorf("warm-up: no request answered: %s", errorSummary(r.errors))
 	}
 	return r.rate(), nil
+}
+
+// machineBusy is the time all cores have spent busy since boot: the first
+// line of /proc/stat (proc(5)), every field but idle and iowait, in clock
+// ticks of 1/100 s. Zero if it cannot be read.
+func machineBusy() time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 8 || fields[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	// user nice system idle iowait irq softirq steal (guest time is
+	// already in user and nice)
+	for i, f := range fields[1:min(len(fields), 9)] {
+		if i == 3 || i == 4 {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	const userHZ = 100
+	return time.Duration(ticks) * time.Second / userHZ
 }

@@ -30,7 +30,7 @@ import (
 
 // dataset is the imported registry the servers of every key type share.
 type dataset struct {
-	registry   string   // registry.db
+	registry   string   // registry.db; unused with --postgres (the schema holds it)
 	pins       []string // every person's PIN
 	lines      int      // import lines
 	persons    int
@@ -40,6 +40,9 @@ type dataset struct {
 
 // prepareDataset writes the demo dataset with cfg.people persons and
 // imports it with 'darbaza import' in a process of its own.
+//
+// With --postgres it imports into the bench's schema instead, with
+// 'darbaza import --config'.
 //
 // With cfg.reuse it takes the dataset and registry an earlier run left in
 // the work folder instead, and measures no import.
@@ -67,6 +70,13 @@ func prepareDataset(ctx context.Context, cfg benchConfig, stderr io.Writer) (*da
 	ds := &dataset{registry: benchPath(cfg, "registry", registryFile)}
 	if err := ds.scan(src); err != nil {
 		return nil, err
+	}
+	if cfg.schema != nil {
+		if ds.importTime, err = importPostgres(ctx, cfg, src, stderr); err != nil {
+			return nil, err
+		}
+		ds.dbSize, err = cfg.schema.size(ctx)
+		return ds, err
 	}
 	dataDir := filepath.Dir(ds.registry)
 	if err := os.RemoveAll(dataDir); err != nil {
@@ -128,12 +138,13 @@ const benchMember = "central-server/GOV/70000099/bench"
 
 // kindSetup is the folder of one key type: its keys, config and data
 // folder (whose registry.db links to the shared one; its access log is
-// its own).
+// its own). With --postgres it has one config and data folder per node,
+// all on the bench's schema.
 type kindSetup struct {
-	dir    string
-	config string
-	member *signing.Signer // signs the requests
-	server *signing.Signer // the adapter's key, for the crypto cost
+	dir     string
+	configs []string        // node 1's, node 2's ...
+	member  *signing.Signer // signs the requests
+	server  *signing.Signer // the adapter's key, for the crypto cost
 }
 
 func prepareKind(cfg benchConfig, ds *dataset, kind string) (*kindSetup, error) {
@@ -145,11 +156,13 @@ func prepareKind(cfg benchConfig, ds *dataset, kind string) (*kindSetup, error) 
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.Symlink(ds.registry, filepath.Join(data, registryFile)); err != nil {
-		return nil, err
+	if cfg.schema == nil {
+		if err := os.Symlink(ds.registry, filepath.Join(data, registryFile)); err != nil {
+			return nil, err
+		}
 	}
 	now := time.Now()
-	s := &kindSetup{dir: dir, config: filepath.Join(dir, "darbaza.yaml")}
+	s := &kindSetup{dir: dir}
 	for _, k := range []struct {
 		name, cn string
 		to       **signing.Signer
@@ -175,7 +188,13 @@ members:
     certificates: [member.crt]
     services: [getPerson]
 `, benchMember)
-	return s, os.WriteFile(s.config, []byte(conf), 0o600)
+	if cfg.schema != nil {
+		var err error
+		s.configs, err = nodeConfigs(cfg, dir, conf)
+		return s, err
+	}
+	s.configs = []string{filepath.Join(dir, "darbaza.yaml")}
+	return s, os.WriteFile(s.configs[0], []byte(conf), 0o600)
 }
 
 // cryptoCost is the raw cryptography of one request, timed on this
@@ -242,22 +261,104 @@ type benchServer struct {
 	done chan error
 }
 
-// startBenchServer starts 'darbaza serve' on the setup's config and waits
-// until it serves. Its log goes to DIR/KIND/server.log.
-func startBenchServer(ctx context.Context, cfg benchConfig, s *kindSetup, kind string, stderr io.Writer) (*benchServer, error) {
-	logFile, err := os.Create(filepath.Join(s.dir, "server.log"))
+// benchCluster is the servers of one measurement: one, or with --postgres
+// several on one database, among which the load is split.
+type benchCluster struct {
+	nodes []*benchServer
+}
+
+// startBenchCluster starts the first n nodes of the setup and waits until
+// each serves. Their logs go to DIR/KIND/server.log (one node on a bbolt
+// file) or DIR/KIND/server-<n>nodes-<i>.log.
+func startBenchCluster(ctx context.Context, cfg benchConfig, s *kindSetup, kind string, n int, stderr io.Writer) (*benchCluster, error) {
+	c := &benchCluster{}
+	for i, conf := range s.configs[:n] {
+		name := kind
+		if cfg.schema != nil {
+			name = fmt.Sprintf("%s-%dnodes-%d", kind, n, i+1)
+		}
+		logName := "server.log"
+		if cfg.schema != nil {
+			logName = fmt.Sprintf("server-%dnodes-%d.log", n, i+1)
+		}
+		srv, err := startBenchServer(ctx, cfg, conf, filepath.Join(s.dir, logName), name)
+		if err != nil {
+			return nil, errors.Join(err, c.stop())
+		}
+		c.nodes = append(c.nodes, srv)
+	}
+	return c, nil
+}
+
+// url is the node the i-th caller or request goes to.
+func (c *benchCluster) url(i int) string { return c.nodes[i%len(c.nodes)].url }
+
+// cpu is the nodes' CPU time so far, summed.
+func (c *benchCluster) cpu() (time.Duration, error) {
+	var sum time.Duration
+	for _, n := range c.nodes {
+		t, err := n.cpu()
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
+}
+
+// counters are the nodes' Go and access-log counters, summed.
+func (c *benchCluster) counters() (goCounters, error) {
+	var sum goCounters
+	for _, n := range c.nodes {
+		g, err := n.counters()
+		if err != nil {
+			return goCounters{}, err
+		}
+		sum = sum.add(g)
+	}
+	return sum, nil
+}
+
+// memory is the memory of the node with the largest peak.
+func (c *benchCluster) memory() (memory, error) {
+	var top memory
+	for _, n := range c.nodes {
+		m, err := n.memory()
+		if err != nil {
+			return memory{}, err
+		}
+		if m.peak > top.peak {
+			top = m
+		}
+	}
+	return top, nil
+}
+
+// stop stops every node.
+func (c *benchCluster) stop() error {
+	var err error
+	for _, n := range c.nodes {
+		err = errors.Join(err, n.stop())
+	}
+	return err
+}
+
+// startBenchServer starts 'darbaza serve' on config and waits until it
+// serves, its log going to logPath; name names its profiles.
+func startBenchServer(ctx context.Context, cfg benchConfig, config, logPath, name string) (*benchServer, error) {
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close() // the child holds its own descriptor
 	srv := &benchServer{done: make(chan error, 1)}
-	srv.cmd = exec.Command(cfg.self, "serve", "--config", s.config)
+	srv.cmd = exec.Command(cfg.self, "serve", "--config", config)
 	srv.cmd.Stderr = logFile
 	srv.cmd.Env = os.Environ()
 	if cfg.profile != "" {
 		srv.cmd.Env = append(srv.cmd.Env,
-			cpuProfileEnv+"="+filepath.Join(cfg.profile, "cpu-"+kind+".pprof"),
-			allocProfileEnv+"="+filepath.Join(cfg.profile, "allocs-"+kind+".pprof"))
+			cpuProfileEnv+"="+filepath.Join(cfg.profile, "cpu-"+name+".pprof"),
+			allocProfileEnv+"="+filepath.Join(cfg.profile, "allocs-"+name+".pprof"))
 	}
 	stdout, err := srv.cmd.StdoutPipe()
 	if err != nil {
@@ -375,6 +476,10 @@ func (s *benchServer) memory() (memory, error) {
 type goCounters struct {
 	mallocs, bytes, gcs float64
 	commits, records    float64 // access-log group commits and the records they wrote
+}
+
+func (a goCounters) add(b goCounters) goCounters {
+	return goCounters{a.mallocs + b.mallocs, a.bytes + b.bytes, a.gcs + b.gcs, a.commits + b.commits, a.records + b.records}
 }
 
 func (a goCounters) sub(b goCounters) goCounters {

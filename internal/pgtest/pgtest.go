@@ -36,10 +36,10 @@ func Server(tb testing.TB) string {
 	return dsn
 }
 
-// Schema creates an empty schema for tb, migrated to the latest version if
-// migrate is set and dropped when tb ends, and returns the options that
-// connect to it: the DSN without its password, which is in a file.
-func Schema(tb testing.TB, migrate bool) postgres.Options {
+// Admin returns the options that connect to the test server's database as
+// its owner, as a config gives them: the DSN without its password, which
+// is in a file of tb's.
+func Admin(tb testing.TB) postgres.Options {
 	tb.Helper()
 	u, err := url.Parse(Server(tb))
 	if err != nil {
@@ -51,7 +51,19 @@ func Schema(tb testing.TB, migrate bool) postgres.Options {
 	if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	admin := postgres.Options{DSN: u.String(), PasswordFile: pwFile}
+	return postgres.Options{DSN: u.String(), PasswordFile: pwFile}
+}
+
+// Schema creates an empty schema for tb, migrated to the latest version if
+// migrate is set and dropped when tb ends, and returns the options that
+// connect to it: the DSN without its password, which is in a file.
+func Schema(tb testing.TB, migrate bool) postgres.Options {
+	tb.Helper()
+	admin := Admin(tb)
+	u, err := url.Parse(admin.DSN)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	var b [8]byte
 	rand.Read(b[:])
 	name := "t_" + hex.EncodeToString(b[:])
@@ -68,7 +80,7 @@ func Schema(tb testing.TB, migrate bool) postgres.Options {
 	q := u.Query()
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
-	opts := postgres.Options{DSN: u.String(), PasswordFile: pwFile}
+	opts := postgres.Options{DSN: u.String(), PasswordFile: admin.PasswordFile}
 	if migrate {
 		p := Open(tb, opts)
 		if _, _, err := postgres.Migrate(ctx, p); err != nil {
