@@ -70,6 +70,7 @@ BENCHTIME ?= 10s
 CALLERS   ?= 1,16,64
 bench: build
 	$(BIN) bench --people $(PEOPLE) --duration $(BENCHTIME) --callers $(CALLERS)
+	DARBAZA_TEST_POSTGRES=$$(cat $(PGDIR)/dsn 2>/dev/null) \
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./soap ./signing ./adapter/... ./registry/...
 
 ## bench-postgres: darbaza bench with storage: postgres on the tests' cluster
