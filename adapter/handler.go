@@ -128,9 +128,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// holds a goroutine and its buffer, never a slot.
 		var release func()
 		release, err = h.admit(r.Context())
-		if errors.Is(err, errGone) {
-			return
-		}
 		if err == nil {
 			defer release()
 			msg, err = h.handle(r, x, raw)
@@ -271,9 +268,10 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// errGone is admit's error when the caller left while queued: nobody is
-// there to answer.
-var errGone = errors.New("the caller left while the request was queued")
+// errGone is admit's error when the caller left while queued: a busy
+// refusal nobody reads, recorded all the same (every request has its
+// record).
+var errGone = errBusy("the caller left while the request was queued")
 
 // admit takes a processing slot for a read request, waiting in the
 // bounded queue if all are taken. It fails with ErrBusy when the queue is

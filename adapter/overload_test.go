@@ -305,3 +305,31 @@ func TestManySlowBodiesAreAllCutOff(t *testing.T) {
 		t.Errorf("%d records for 50 cut-off requests", len(got))
 	}
 }
+
+func TestACallerWhoLeavesWhileQueuedStillLeavesARecord(t *testing.T) {
+	g := newGate()
+	hs := newHarnessWith(t, gate(g, func(o *adapter.Options) { o.MaxInFlight, o.MaxQueued, o.QueueWait = 1, 1, time.Minute }))
+	sample := readSample(t, "../testdata/requests/getPerson-found.xml")
+	done := make(chan response, 1)
+	go func() { done <- hs.send(hs.sign(sample, portal)) }()
+	<-g.entered // the first request holds the only slot
+
+	ctx, cancel := context.WithCancel(context.Background())
+	second := hs.sign(bytes.Replace(sample, []byte("841f4b25"), []byte("941f4b25"), 1), portal)
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(second)).WithContext(ctx)
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	left := make(chan struct{})
+	go func() {
+		defer close(left)
+		hs.handler.ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	time.Sleep(50 * time.Millisecond) // let it queue (queued or not when the caller leaves, it is refused)
+	cancel()
+	<-left
+	close(g.open)
+	<-done
+	got := records(t, hs.log)
+	if len(got) != 2 || got[0] != adapter.CodeBusy {
+		t.Errorf("records %q, want the left caller's %s and then the answer", got, adapter.CodeBusy)
+	}
+}
