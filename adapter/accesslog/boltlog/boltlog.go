@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
@@ -217,7 +218,7 @@ func (s *Store) Commit(ctx context.Context, prepare func(logstore.Head) (logstor
 		if b.Empty() {
 			return errEmpty
 		}
-		if err := checkBatch(h, b); err != nil {
+		if err := b.Continues(h, 0, math.MaxUint64); err != nil {
 			return err
 		}
 		rb, sb, cb := tx.Bucket(bucketRecords), tx.Bucket(bucketSubjects), tx.Bucket(bucketCheckpoints)
@@ -244,25 +245,6 @@ func (s *Store) Commit(ctx context.Context, prepare func(logstore.Head) (logstor
 		return nil
 	}
 	return err
-}
-
-// checkBatch refuses a batch that would overwrite or reorder stored items.
-func checkBatch(h logstore.Head, b logstore.Batch) error {
-	above := func(what string, top *logstore.Item, seqs func(i int) uint64, n int) error {
-		for i := range n {
-			seq := seqs(i)
-			switch {
-			case i > 0 && seq <= seqs(i-1):
-				return fmt.Errorf("%w: %s %d follows %d", logstore.ErrConflict, what, seq, seqs(i-1))
-			case top != nil && seq <= top.Seq:
-				return fmt.Errorf("%w: %s %d is not above the stored %d", logstore.ErrConflict, what, seq, top.Seq)
-			}
-		}
-		return nil
-	}
-	return errors.Join(
-		above("record", h.Record, func(i int) uint64 { return b.Records[i].Seq }, len(b.Records)),
-		above("checkpoint", h.Checkpoint, func(i int) uint64 { return b.Checkpoints[i].Seq }, len(b.Checkpoints)))
 }
 
 // Records reads one page of records in one read transaction.

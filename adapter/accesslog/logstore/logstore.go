@@ -17,6 +17,7 @@ package logstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -66,6 +67,30 @@ type Batch struct {
 
 // Empty reports whether b stores nothing.
 func (b Batch) Empty() bool { return len(b.Records) == 0 && len(b.Checkpoints) == 0 }
+
+// Continues checks the contract of Commit for b on h: its records and its
+// checkpoints each ascending, above the head's, and within lo..hi (the
+// sequence numbers the implementation can store). Its error wraps
+// ErrConflict and names every problem.
+func (b Batch) Continues(h Head, lo, hi uint64) error {
+	above := func(what string, top *Item, seqs func(i int) uint64, n int) error {
+		for i := range n {
+			seq := seqs(i)
+			switch {
+			case seq < lo || seq > hi:
+				return fmt.Errorf("%w: %s number %d out of range", ErrConflict, what, seq)
+			case i > 0 && seq <= seqs(i-1):
+				return fmt.Errorf("%w: %s %d follows %d", ErrConflict, what, seq, seqs(i-1))
+			case top != nil && seq <= top.Seq:
+				return fmt.Errorf("%w: %s %d is not above the stored %d", ErrConflict, what, seq, top.Seq)
+			}
+		}
+		return nil
+	}
+	return errors.Join(
+		above("record", h.Record, func(i int) uint64 { return b.Records[i].Seq }, len(b.Records)),
+		above("checkpoint", h.Checkpoint, func(i int) uint64 { return b.Checkpoints[i].Seq }, len(b.Checkpoints)))
+}
 
 // Backend stores one access log. Its methods are safe for concurrent use,
 // also from several processes (or nodes) when the implementation allows

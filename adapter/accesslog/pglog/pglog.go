@@ -136,7 +136,7 @@ func (s *Store) Commit(ctx context.Context, prepare func(logstore.Head) (logstor
 		if b.Empty() {
 			return nil
 		}
-		if err := checkBatch(h, b); err != nil {
+		if err := b.Continues(h, 1, math.MaxInt64); err != nil {
 			return err
 		}
 		var subjects [][]any
@@ -162,28 +162,6 @@ func (s *Store) Commit(ctx context.Context, prepare func(logstore.Head) (logstor
 		}
 		return nil
 	})
-}
-
-// checkBatch refuses a batch that would overwrite or reorder stored items,
-// or whose numbers do not fit PostgreSQL's bigint.
-func checkBatch(h logstore.Head, b logstore.Batch) error {
-	above := func(what string, top *logstore.Item, seqs func(i int) uint64, n int) error {
-		for i := range n {
-			seq := seqs(i)
-			switch {
-			case seq == 0 || seq > math.MaxInt64:
-				return fmt.Errorf("%w: %s number %d out of range", logstore.ErrConflict, what, seq)
-			case i > 0 && seq <= seqs(i-1):
-				return fmt.Errorf("%w: %s %d follows %d", logstore.ErrConflict, what, seq, seqs(i-1))
-			case top != nil && seq <= top.Seq:
-				return fmt.Errorf("%w: %s %d is not above the stored %d", logstore.ErrConflict, what, seq, top.Seq)
-			}
-		}
-		return nil
-	}
-	return errors.Join(
-		above("record", h.Record, func(i int) uint64 { return b.Records[i].Seq }, len(b.Records)),
-		above("checkpoint", h.Checkpoint, func(i int) uint64 { return b.Checkpoints[i].Seq }, len(b.Checkpoints)))
 }
 
 // clamp maps a sequence number onto bigint.
