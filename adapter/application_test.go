@@ -27,34 +27,8 @@ import (
 // The registration applications through the real pipeline: signed
 // requests, the real rules and bbolt store, the access log.
 
-var requestIDs atomic.Int64
-
 // resultCode finds an answer's result code.
 var resultCode = regexp.MustCompile(`<code>(\w+)</code>`)
-
-// appRequest builds a request of service from member with the body's
-// children in order, under a fresh xrd:id.
-func appRequest(tb testing.TB, member, service string, fields ...string) []byte {
-	tb.Helper()
-	raw := string(readSample(tb, "../testdata/requests/getRegistration-found.xml"))
-	if member == sanarip {
-		raw = string(readSample(tb, "../testdata/requests/getDwellingResidents-ten.xml"))
-	}
-	for _, code := range []string{"getRegistration", "getDwellingResidents"} {
-		raw = strings.Replace(raw, "<id:serviceCode>"+code+"</id:serviceCode>", "<id:serviceCode>"+service+"</id:serviceCode>", 1)
-	}
-	start, end := strings.Index(raw, "<xrd:id>")+len("<xrd:id>"), strings.Index(raw, "</xrd:id>")
-	raw = raw[:start] + fmt.Sprintf("app-%d", requestIDs.Add(1)) + raw[end:]
-	var body strings.Builder
-	fmt.Fprintf(&body, `<reg:%s xmlns:reg="%s">`, service, adapter.Namespace)
-	for i := 0; i+1 < len(fields); i += 2 {
-		fmt.Fprintf(&body, "<reg:%s>%s</reg:%[1]s>", fields[i], fields[i+1])
-	}
-	fmt.Fprintf(&body, "</reg:%s>", service)
-	start, end = strings.Index(raw, "<reg:"), strings.LastIndex(raw, "</reg:")
-	end += strings.Index(raw[end:], ">") + 1
-	return []byte(raw[:start] + body.String() + raw[end:])
-}
 
 var signature = base64.StdEncoding.EncodeToString([]byte("signature evidence"))
 
@@ -85,7 +59,7 @@ func deregisterFields(number, requester, registration, ground string) []string {
 // call sends a signed request and returns the answer; a fault fails the test.
 func (hs *harness) call(member, service string, fields ...string) response {
 	hs.tb.Helper()
-	r := hs.send(hs.sign(appRequest(hs.tb, member, service, fields...), member))
+	r := hs.send(hs.sign(request(hs.tb, member, service, fields...), member))
 	if r.faultCode() != "" {
 		hs.tb.Fatalf("%s: fault %s\n%s", service, r.faultCode(), r.raw)
 	}
@@ -237,7 +211,7 @@ func TestTwoConfirmationsRacingForTheLastPlaceRegisterOnce(t *testing.T) {
 			}
 			requests := make([][]byte, len(racers))
 			for i, pin := range racers {
-				requests[i] = hs.sign(appRequest(t, portal, "confirmRegistration", confirmFields(fmt.Sprintf("AP-R-%d", i), pin, "residence")...), portal)
+				requests[i] = hs.sign(request(t, portal, "confirmRegistration", confirmFields(fmt.Sprintf("AP-R-%d", i), pin, "residence")...), portal)
 			}
 			bodies := make([][]byte, len(racers))
 			var start, wg sync.WaitGroup
@@ -337,7 +311,7 @@ func TestARegistrationWriteThatFailsAtAStepLeavesNoChangeOrTheChangeWithItsRecor
 			ah := newAppHarness(t)
 			fields := submitFields("AP-W-1", demo.PINFamilyOwner, "self", "residence", demo.DwellingFamilyHouse, "", "")
 			tc.inject(ah, true)
-			r := ah.send(ah.sign(appRequest(t, portal, "submitRegistration", fields...), portal))
+			r := ah.send(ah.sign(request(t, portal, "submitRegistration", fields...), portal))
 			tc.inject(ah, false)
 			if r.faultCode() != tc.fault {
 				t.Fatalf("fault %q, want %q", r.faultCode(), tc.fault)

@@ -10,7 +10,6 @@ import (
 	mathrand "math/rand/v2"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,28 +30,12 @@ var testIssuer = certificate.Issuer{
 	Member: "central-server/GOV/70000001/population-registry", VerifyURL: "https://population.tunduk.kg/verify",
 }
 
-var callIDs atomic.Int64
-
 // ask sends member's signed request for service with the body's
-// arguments (elements in the registry namespace, written as name, value
-// pairs), under a fresh xrd:id, and returns the answer or the fault.
+// arguments (name, value pairs; see request) under a fresh xrd:id, and
+// returns the answer or the fault.
 func (hs *harness) ask(member, service string, args ...string) response {
 	hs.tb.Helper()
-	raw := string(readSample(hs.tb, "../testdata/requests/getPerson-found.xml"))
-	raw = strings.Replace(raw, "<id:serviceCode>getPerson</id:serviceCode>", "<id:serviceCode>"+service+"</id:serviceCode>", 1)
-	raw = strings.Replace(raw, "841f4b25-9f76-5883-b70f-59fe1b918472", fmt.Sprintf("doc-%d", callIDs.Add(1)), 1)
-	member = strings.TrimSpace(member)
-	raw = strings.Replace(raw, "<id:memberCode>70000002</id:memberCode>\n      <id:subsystemCode>portal</id:subsystemCode>",
-		"<id:memberCode>"+strings.Split(member, "/")[2]+"</id:memberCode>\n      <id:subsystemCode>"+strings.Split(member, "/")[3]+"</id:subsystemCode>", 1)
-	var body strings.Builder
-	fmt.Fprintf(&body, `<reg:%s xmlns:reg="%s">`, service, adapter.Namespace)
-	for i := 0; i+1 < len(args); i += 2 {
-		fmt.Fprintf(&body, "<reg:%s>%s</reg:%s>", args[i], args[i+1], args[i])
-	}
-	fmt.Fprintf(&body, "</reg:%s>", service)
-	start, end := strings.Index(raw, "<reg:getPerson"), strings.Index(raw, "</reg:getPerson>")+len("</reg:getPerson>")
-	raw = raw[:start] + body.String() + raw[end:]
-	r := hs.send(hs.sign([]byte(raw), member))
+	r := hs.send(hs.sign(request(hs.tb, member, service, args...), member))
 	if r.faultCode() == "" {
 		hs.verify(r)
 	}

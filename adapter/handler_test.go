@@ -513,3 +513,27 @@ func TestAccessHistoryShowsWhoReadAPerson(t *testing.T) {
 		t.Errorf("access entry %s", r.raw)
 	}
 }
+
+var requestIDs atomic.Int64
+
+// request is a request from member (its memberCode and subsystemCode in
+// xrd:client) for service, under a fresh xrd:id, whose body holds the
+// arguments in fields: name, value pairs of elements in the registry's
+// namespace, in order (a name may repeat).
+func request(tb testing.TB, member, service string, fields ...string) []byte {
+	tb.Helper()
+	raw := string(readSample(tb, "../testdata/requests/getPerson-found.xml"))
+	parts := strings.Split(member, "/")
+	raw = strings.Replace(raw, "<id:memberCode>70000002</id:memberCode>\n      <id:subsystemCode>portal</id:subsystemCode>",
+		"<id:memberCode>"+parts[2]+"</id:memberCode>\n      <id:subsystemCode>"+parts[3]+"</id:subsystemCode>", 1)
+	raw = strings.Replace(raw, "<id:serviceCode>getPerson</id:serviceCode>", "<id:serviceCode>"+service+"</id:serviceCode>", 1)
+	raw = strings.Replace(raw, "841f4b25-9f76-5883-b70f-59fe1b918472", fmt.Sprintf("request-%d", requestIDs.Add(1)), 1)
+	var body strings.Builder
+	fmt.Fprintf(&body, `<reg:%s xmlns:reg="%s">`, service, adapter.Namespace)
+	for i := 0; i+1 < len(fields); i += 2 {
+		fmt.Fprintf(&body, "<reg:%s>%s</reg:%[1]s>", fields[i], fields[i+1])
+	}
+	fmt.Fprintf(&body, "</reg:%s>", service)
+	start, end := strings.Index(raw, "<reg:getPerson"), strings.Index(raw, "</reg:getPerson>")+len("</reg:getPerson>")
+	return []byte(raw[:start] + body.String() + raw[end:])
+}

@@ -133,7 +133,6 @@ type writeHarness struct {
 	store  *faultyStore
 	log    *faultyLog
 	signer *faultySigner
-	ids    atomic.Int64
 }
 
 func newWriteHarness(t *testing.T) *writeHarness {
@@ -160,14 +159,8 @@ func newWriteHarness(t *testing.T) *writeHarness {
 // demo.DwellingFoundPrevious. Every request has a fresh xrd:id.
 func (wh *writeHarness) apply(app string) response {
 	wh.tb.Helper()
-	raw := string(readSample(wh.tb, "../testdata/requests/getPerson-found.xml"))
-	raw = strings.Replace(raw, "<id:serviceCode>getPerson</id:serviceCode>", "<id:serviceCode>registerResidence</id:serviceCode>", 1)
-	raw = strings.Replace(raw, "841f4b25-9f76-5883-b70f-59fe1b918472", fmt.Sprintf("write-%d", wh.ids.Add(1)), 1)
-	body := fmt.Sprintf(`<reg:registerResidence xmlns:reg="%s"><reg:application>%s</reg:application><reg:pin>%s</reg:pin><reg:dwelling>%s</reg:dwelling></reg:registerResidence>`,
-		adapter.Namespace, app, demo.PINNoIDCard, demo.DwellingFoundPrevious)
-	start, end := strings.Index(raw, "<reg:getPerson"), strings.Index(raw, "</reg:getPerson>")+len("</reg:getPerson>")
-	raw = raw[:start] + body + raw[end:]
-	return wh.send(wh.sign([]byte(raw), portal))
+	return wh.send(wh.sign(request(wh.tb, portal, "registerResidence",
+		"application", app, "pin", demo.PINNoIDCard, "dwelling", demo.DwellingFoundPrevious), portal))
 }
 
 // records returns every record of the access log, oldest first.
