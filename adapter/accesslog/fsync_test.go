@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/darbaza/darbaza/internal/testenv"
 )
 
 // fsyncChildEnv switches the test binary into the fsync test's child: it
@@ -71,12 +73,7 @@ func TestEveryAcknowledgedAppendWasSynced(t *testing.T) {
 		t.Skip("re-executes the test binary under strace")
 	}
 	strace, err := exec.LookPath("strace")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("strace is required when CI is set (Debian package strace, `make interop-deps`): %v", err)
-		}
-		t.Skip("strace not installed (Debian package strace); CI runs this test")
-	}
+	testenv.Require(t, "strace (Debian package strace, `make interop-deps`)", err)
 	dir := t.TempDir()
 	writePEM(t, newECKey(t), dir)
 	trace := filepath.Join(dir, "trace")
