@@ -5,7 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +15,6 @@ import (
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/registry"
-	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/soap"
 )
@@ -25,30 +24,15 @@ import (
 // inject a failure at each step, as write_test.go does for the contract's
 // own test service.
 
-type apostilleHarness struct {
-	*writeHarness
-	reg *registry.Registry
-}
+type apostilleHarness struct{ *faultHarness }
 
 func newApostilleHarness(t *testing.T) *apostilleHarness {
 	t.Helper()
-	file, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ah := &apostilleHarness{writeHarness: &writeHarness{store: &faultyStore{Store: file}}}
 	clock := func() time.Time { return testNow }
-	ah.reg = registry.New(ah.store, registry.Options{Now: clock})
-	t.Cleanup(func() { ah.reg.Close() })
-	importDemo(t, ah.reg)
-	ah.harness = newHarnessWith(t, func(o *adapter.Options) {
-		ah.log = &faultyLog{AccessLog: o.Log}
-		ah.signer = &faultySigner{Signer: o.Signer}
-		o.Log, o.Signer = ah.log, ah.signer
-		o.Catalog = adapter.NewCatalog(adapter.RegistryServices(ah.reg, nil, clock)...)
+	return &apostilleHarness{newFaultHarness(t, registry.Options{Now: clock}, func(fh *faultHarness, o *adapter.Options) {
+		o.Catalog = adapter.NewCatalog(adapter.RegistryServices(fh.reg, nil, clock)...)
 		o.Members = adapter.NewMembers(map[string][]string{apostOff: {"registerApostille"}})
-	})
-	return ah
+	})}
 }
 
 // sendSample sends testdata/requests/name.xml with a fresh xrd:id.
@@ -56,7 +40,7 @@ func (ah *apostilleHarness) sendSample(name string) response {
 	ah.tb.Helper()
 	raw := string(readSample(ah.tb, "../testdata/requests/"+name+".xml"))
 	start, end := strings.Index(raw, "<xrd:id>")+len("<xrd:id>"), strings.Index(raw, "</xrd:id>")
-	raw = raw[:start] + "apostille-" + strings.Repeat("x", int(ah.ids.Add(1))) + raw[end:]
+	raw = raw[:start] + fmt.Sprintf("apostille-%d", requestIDs.Add(1)) + raw[end:]
 	return ah.send(ah.sign([]byte(raw), apostOff))
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/registry"
-	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/soap"
 )
@@ -250,48 +248,28 @@ func TestTwoConfirmationsRacingForTheLastPlaceRegisterOnce(t *testing.T) {
 // step leaves no change, or the change with its record; a retry changes
 // nothing twice.
 
-// appHarness is a harness whose registry runs on a faultyStore, with a
-// faulty log and signer (write_test.go).
+// appHarness serves the registry services over a fault harness whose
+// registry's clock the test moves (clock: seconds after testNow).
 type appHarness struct {
-	*harness
-	clock  atomic.Int64 // the registry's clock: testNow plus this many seconds
-	store  *faultyStore
-	reg    *registry.Registry
-	log    *faultyLog
-	signer *faultySigner
+	*faultHarness
+	clock atomic.Int64
 }
 
 func newAppHarness(t *testing.T) *appHarness {
 	t.Helper()
-	file, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ah := &appHarness{store: &faultyStore{Store: file}}
-	ah.reg = registry.New(ah.store, registry.Options{Now: func() time.Time {
-		return testNow.Add(time.Duration(ah.clock.Load()) * time.Second)
-	}})
-	t.Cleanup(func() { ah.reg.Close() })
-	importDemo(t, ah.reg)
-	ah.harness = newHarnessWith(t, func(o *adapter.Options) {
-		hist := o.Log.(adapter.History)
-		ah.log = &faultyLog{AccessLog: o.Log}
-		ah.signer = &faultySigner{Signer: o.Signer}
-		o.Log, o.Signer = ah.log, ah.signer
-		o.Catalog = adapter.NewCatalog(adapter.RegistryServices(ah.reg, hist, o.Now)...)
+	ah := &appHarness{}
+	now := func() time.Time { return testNow.Add(time.Duration(ah.clock.Load()) * time.Second) }
+	ah.faultHarness = newFaultHarness(t, registry.Options{Now: now}, func(fh *faultHarness, o *adapter.Options) {
+		o.Catalog = adapter.NewCatalog(adapter.RegistryServices(fh.reg, fh.log.AccessLog.(adapter.History), o.Now)...)
 	})
 	return ah
 }
 
-// records returns the access log's records by id.
-func (ah *appHarness) records() map[string]accesslog.Record {
-	ah.tb.Helper()
-	out := map[string]accesslog.Record{}
-	if err := ah.harness.log.List(context.Background(), accesslog.Filter{}, func(r accesslog.Record) error {
+// recordsByID indexes recs by record id.
+func recordsByID(recs []accesslog.Record) map[string]accesslog.Record {
+	out := make(map[string]accesslog.Record, len(recs))
+	for _, r := range recs {
 		out[r.ID] = r
-		return nil
-	}); err != nil {
-		ah.tb.Fatal(err)
 	}
 	return out
 }
@@ -337,8 +315,7 @@ func TestARegistrationWriteThatFailsAtAStepLeavesNoChangeOrTheChangeWithItsRecor
 			if err != nil || view.Residence == nil || view.Residence.ID != a.RegistrationID {
 				t.Fatalf("registration %+v, %v", view.Residence, err)
 			}
-			recs := ah.records()
-			rec, ok := recs[a.Records[0]]
+			rec, ok := recordsByID(ah.records())[a.Records[0]]
 			if !ok || rec.Service != "submitRegistration" || rec.Outcome != adapter.OutcomeOK || view.Residence.Record != rec.ID {
 				t.Errorf("the change names record %q (%+v), which must be the durable OK record of submitRegistration", view.Residence.Record, rec)
 			}

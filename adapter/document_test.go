@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/darbaza/darbaza/adapter/certificate"
 	"github.com/darbaza/darbaza/internal/testclock"
 	"github.com/darbaza/darbaza/registry"
-	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
@@ -72,48 +70,25 @@ func (r response) bytesOf(tb testing.TB, name string) []byte {
 // docHarness is a harness serving only the document services, over a
 // registry of the demo data whose clock the test moves.
 type docHarness struct {
-	*harness
+	*faultHarness
 	clock *testclock.Clock
-	reg   *registry.Registry
-	log   *faultyLog
 }
 
 func newDocHarness(t *testing.T, limit *adapter.LookupLimiter) *docHarness {
 	t.Helper()
 	dh := &docHarness{clock: testclock.New(testNow)}
-	file, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"), boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dh.reg = registry.New(file, registry.Options{Now: dh.clock.Now, Rand: mathrand.NewChaCha8([32]byte{1})})
-	t.Cleanup(func() { dh.reg.Close() })
-	importDemo(t, dh.reg)
-	dh.harness = newHarnessWith(t, func(o *adapter.Options) {
-		adapterKey := o.Signer.(*signing.Signer)
-		office := &certificate.Office{Registry: dh.reg, Issuer: testIssuer,
+	opts := registry.Options{Now: dh.clock.Now, Rand: mathrand.NewChaCha8([32]byte{1})}
+	dh.faultHarness = newFaultHarness(t, opts, func(fh *faultHarness, o *adapter.Options) {
+		adapterKey := fh.signer.Signer.(*signing.Signer)
+		office := &certificate.Office{Registry: fh.reg, Issuer: testIssuer,
 			Signer: certificate.Signer{Key: adapterKey.Key, Certificate: adapterKey.Certificate, Now: dh.clock.Now}}
 		o.Catalog = adapter.NewCatalog(adapter.DocumentServices(office, limit, dh.clock.Now)...)
 		o.Members = adapter.NewMembers(map[string][]string{
 			portal:  {"issueAddressCertificate", "verifyDocument"},
 			sanarip: {"verifyDocument"},
 		})
-		dh.log = &faultyLog{AccessLog: o.Log}
-		o.Log = dh.log
 	})
 	return dh
-}
-
-// records returns the access log's records, oldest first.
-func (hs *harness) records() []accesslog.Record {
-	hs.tb.Helper()
-	var recs []accesslog.Record
-	if err := hs.log.List(context.Background(), accesslog.Filter{}, func(r accesslog.Record) error {
-		recs = append(recs, r)
-		return nil
-	}); err != nil {
-		hs.tb.Fatal(err)
-	}
-	return recs
 }
 
 func TestACertificateCanBeVerifiedFor30Days(t *testing.T) {

@@ -537,3 +537,16 @@ func request(tb testing.TB, member, service string, fields ...string) []byte {
 	start, end := strings.Index(raw, "<reg:getPerson"), strings.Index(raw, "</reg:getPerson>")+len("</reg:getPerson>")
 	return []byte(raw[:start] + body.String() + raw[end:])
 }
+
+// records returns every record of the harness's access log, oldest first.
+func (hs *harness) records() []accesslog.Record {
+	hs.tb.Helper()
+	var recs []accesslog.Record
+	if err := hs.log.List(context.Background(), accesslog.Filter{}, func(r accesslog.Record) error {
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		hs.tb.Fatal(err)
+	}
+	return recs
+}

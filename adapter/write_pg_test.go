@@ -32,7 +32,7 @@ import (
 func newPGWriteNode(t *testing.T, opts postgres.Options, keys map[string]keyPair) *writeHarness {
 	t.Helper()
 	store := pgstore.New(pgtest.Open(t, opts))
-	wh := &writeHarness{store: &faultyStore{Store: store}}
+	wh := &writeHarness{&faultHarness{store: &faultyStore{Store: store}}}
 	var log *accesslog.Log
 	wh.harness = newHarnessFrom(t, keys, func(o *adapter.Options) {
 		s := o.Signer.(*signing.Signer)

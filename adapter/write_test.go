@@ -127,32 +127,49 @@ func (s *faultySigner) Sign(doc *etree.Document, refs []*etree.Element) error {
 	return s.Signer.Sign(doc, refs)
 }
 
-// writeHarness is a harness with registerResidence and its three faults.
-type writeHarness struct {
+// faultHarness is a harness over a demo registry of its own, whose store,
+// access log and signer can each be made to fail (faultyStore, faultyLog,
+// faultySigner). The write services' tests use it.
+type faultHarness struct {
 	*harness
+	reg    *registry.Registry
 	store  *faultyStore
 	log    *faultyLog
 	signer *faultySigner
 }
 
-func newWriteHarness(t *testing.T) *writeHarness {
+// newFaultHarness opens the registry (with opts) over a faultyStore, loads
+// the demo dataset and wires the handler; configure then sets what the test
+// serves (the catalogue, the members' rights) from fh.
+func newFaultHarness(t *testing.T, opts registry.Options, configure func(fh *faultHarness, o *adapter.Options)) *faultHarness {
 	t.Helper()
 	file, err := boltstore.Open(filepath.Join(t.TempDir(), "registry.db"), boltstore.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := registry.New(file, registry.Options{Now: func() time.Time { return testNow }})
-	t.Cleanup(func() { reg.Close() })
-	importDemo(t, reg)
-	wh := &writeHarness{store: &faultyStore{Store: file}}
-	wh.harness = newHarnessWith(t, func(o *adapter.Options) {
-		wh.log = &faultyLog{AccessLog: o.Log}
-		wh.signer = &faultySigner{Signer: o.Signer}
-		o.Log, o.Signer = wh.log, wh.signer
-		o.Catalog = adapter.NewCatalog(registerResidence(wh.store, registry.DateOf(testNow)))
-		o.Members = adapter.NewMembers(map[string][]string{portal: {"registerResidence"}})
+	fh := &faultHarness{store: &faultyStore{Store: file}}
+	fh.reg = registry.New(fh.store, opts)
+	t.Cleanup(func() { fh.reg.Close() })
+	importDemo(t, fh.reg)
+	fh.harness = newHarnessWith(t, func(o *adapter.Options) {
+		fh.log = &faultyLog{AccessLog: o.Log}
+		fh.signer = &faultySigner{Signer: o.Signer}
+		o.Log, o.Signer = fh.log, fh.signer
+		configure(fh, o)
 	})
-	return wh
+	return fh
+}
+
+// writeHarness serves registerResidence, the contract's own test service.
+type writeHarness struct{ *faultHarness }
+
+func newWriteHarness(t *testing.T) *writeHarness {
+	t.Helper()
+	return &writeHarness{newFaultHarness(t, registry.Options{Now: func() time.Time { return testNow }},
+		func(fh *faultHarness, o *adapter.Options) {
+			o.Catalog = adapter.NewCatalog(registerResidence(fh.store, registry.DateOf(testNow)))
+			o.Members = adapter.NewMembers(map[string][]string{portal: {"registerResidence"}})
+		})}
 }
 
 // apply sends application number app: demo.PINNoIDCard moves to
@@ -161,19 +178,6 @@ func (wh *writeHarness) apply(app string) response {
 	wh.tb.Helper()
 	return wh.send(wh.sign(request(wh.tb, portal, "registerResidence",
 		"application", app, "pin", demo.PINNoIDCard, "dwelling", demo.DwellingFoundPrevious), portal))
-}
-
-// records returns every record of the access log, oldest first.
-func (wh *writeHarness) records() []accesslog.Record {
-	wh.tb.Helper()
-	var recs []accesslog.Record
-	if err := wh.harness.log.List(context.Background(), accesslog.Filter{}, func(r accesslog.Record) error {
-		recs = append(recs, r)
-		return nil
-	}); err != nil {
-		wh.tb.Fatal(err)
-	}
-	return recs
 }
 
 // registration returns application app's registration, if committed.
