@@ -2,10 +2,7 @@ package signing
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
@@ -197,14 +194,9 @@ func (s *Signer) Sign(doc *etree.Document, refs []*etree.Element) error {
 	if err := canonicalize(si, nil, nil, nil, func(b []byte) { digest = sha256.Sum256(b) }); err != nil {
 		return fail(err)
 	}
-	value, err := s.Key.Sign(rnd, digest[:], crypto.SHA256)
+	value, err := signDigest(s.Key, rnd, ecdsaKey, digest)
 	if err != nil {
-		return fail(fmt.Errorf("signing: %w", err))
-	}
-	if ecdsaKey {
-		if value, err = rawECDSA(value, 32); err != nil {
-			return fail(err)
-		}
+		return fail(err)
 	}
 	sigValue.SetText(base64Std.EncodeToString(value))
 	return nil
@@ -222,19 +214,8 @@ func (s *Signer) check() (methodURI string, isECDSA bool, err error) {
 	if !ok || !pub.Equal(s.Certificate.PublicKey) {
 		return "", false, ErrKeyMismatch
 	}
-	switch k := s.Key.Public().(type) {
-	case *ecdsa.PublicKey:
-		if k.Curve != elliptic.P256() {
-			return "", false, fmt.Errorf("%w: ECDSA on %s, want P-256", ErrUnsupportedKey, k.Curve.Params().Name)
-		}
-		return algECDSASHA256, true, nil
-	case *rsa.PublicKey:
-		if n := k.N.BitLen(); n < 2048 || n > 8192 {
-			return "", false, fmt.Errorf("%w: RSA key of %d bits", ErrUnsupportedKey, n)
-		}
-		return algRSASHA256, false, nil
-	}
-	return "", false, fmt.Errorf("%w: %T", ErrUnsupportedKey, s.Key.Public())
+	methodURI, err = SignatureMethod(s.Key.Public())
+	return methodURI, methodURI == algECDSASHA256, err
 }
 
 // rawECDSA converts an ASN.1 ECDSA signature, as crypto.Signer returns it,

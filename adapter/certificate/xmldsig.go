@@ -3,18 +3,13 @@ package certificate
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -26,12 +21,10 @@ import (
 // The algorithms of the enveloped signature (XML-DSig 1.1), the only ones
 // [Verify] accepts.
 const (
-	nsDSig         = "http://www.w3.org/2000/09/xmldsig#"
-	algExcC14N     = "http://www.w3.org/2001/10/xml-exc-c14n#"
-	algEnveloped   = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-	algSHA256      = "http://www.w3.org/2001/04/xmlenc#sha256"
-	algRSASHA256   = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-	algECDSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+	nsDSig       = "http://www.w3.org/2000/09/xmldsig#"
+	algExcC14N   = signing.AlgExcC14N
+	algEnveloped = signing.AlgEnveloped
+	algSHA256    = signing.AlgSHA256
 )
 
 // Signature errors of [Verify].
@@ -48,9 +41,9 @@ var (
 // raw r||s, RFC 4050), with cert in KeyInfo/X509Data. rnd feeds ECDSA;
 // nil means crypto/rand.
 func signXML(doc *etree.Document, key crypto.Signer, cert *x509.Certificate, rnd io.Reader) error {
-	method, ecdsaSize, err := methodOf(key.Public())
+	method, err := signing.SignatureMethod(key.Public())
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrAlgorithm, err)
 	}
 	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
 		return fmt.Errorf("certificate: the document-signing key does not match its certificate")
@@ -86,42 +79,13 @@ func signXML(doc *etree.Document, key crypto.Signer, cert *x509.Certificate, rnd
 		root.RemoveChild(sig)
 		return err
 	}
-	sum := sha256.Sum256(siC14N)
-	raw, err := key.Sign(rnd, sum[:], crypto.SHA256)
+	raw, err := signing.SignatureValue(key, rnd, siC14N)
 	if err != nil {
 		root.RemoveChild(sig)
-		return fmt.Errorf("certificate: signing: %w", err)
-	}
-	if ecdsaSize > 0 {
-		var rs struct{ R, S *big.Int }
-		if rest, err := asn1.Unmarshal(raw, &rs); err != nil || len(rest) != 0 {
-			root.RemoveChild(sig)
-			return fmt.Errorf("certificate: the ECDSA signer returned a malformed signature")
-		}
-		raw = make([]byte, 2*ecdsaSize)
-		rs.R.FillBytes(raw[:ecdsaSize])
-		rs.S.FillBytes(raw[ecdsaSize:])
+		return fmt.Errorf("certificate: %w", err)
 	}
 	value.SetText(base64.StdEncoding.EncodeToString(raw))
 	return nil
-}
-
-// methodOf returns the SignatureMethod for pub, and for ECDSA the size of
-// each half of the raw value.
-func methodOf(pub crypto.PublicKey) (string, int, error) {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if n := k.N.BitLen(); n < 2048 || n > 8192 {
-			return "", 0, fmt.Errorf("%w: RSA key of %d bits", ErrAlgorithm, n)
-		}
-		return algRSASHA256, 0, nil
-	case *ecdsa.PublicKey:
-		if k.Curve != elliptic.P256() {
-			return "", 0, fmt.Errorf("%w: ECDSA on %s, want P-256", ErrAlgorithm, k.Curve.Params().Name)
-		}
-		return algECDSASHA256, 32, nil
-	}
-	return "", 0, fmt.Errorf("%w: key type %T", ErrAlgorithm, pub)
 }
 
 // Verified is a certificate whose signature verified: its content, read
@@ -172,9 +136,9 @@ func Verify(raw []byte, trusted *x509.Certificate) (Verified, error) {
 		}
 		signer = trusted
 	}
-	method, _, err := methodOf(signer.PublicKey)
+	method, err := signing.SignatureMethod(signer.PublicKey)
 	if err != nil {
-		return Verified{}, err
+		return Verified{}, fmt.Errorf("%w: %w", ErrAlgorithm, err)
 	}
 	if got := si.SelectElement("SignatureMethod").SelectAttrValue("Algorithm", ""); got != method {
 		return Verified{}, fmt.Errorf("%w: SignatureMethod %s for a %T key", ErrAlgorithm, got, signer.PublicKey)
@@ -186,8 +150,11 @@ func Verify(raw []byte, trusted *x509.Certificate) (Verified, error) {
 	if err != nil {
 		return Verified{}, err
 	}
-	if err := verifyValue(signer.PublicKey, siC14N, value); err != nil {
-		return Verified{}, err
+	if err := signing.VerifySignatureValue(signer.PublicKey, method, siC14N, value); err != nil {
+		if errors.Is(err, signing.ErrBadSignature) {
+			return Verified{}, ErrBadSignature
+		}
+		return Verified{}, fmt.Errorf("%w: %w", ErrAlgorithm, err)
 	}
 	want, err := base64.StdEncoding.DecodeString(strings.TrimSpace(si.FindElement("Reference/DigestValue").Text()))
 	if err != nil {
@@ -263,28 +230,4 @@ func readSignature(sig *etree.Element) (si *etree.Element, value []byte, cert *x
 		return nil, nil, nil, fmt.Errorf("%w: X509Certificate: %w", ErrMalformed, err)
 	}
 	return si, value, cert, nil
-}
-
-// verifyValue checks value over the canonical SignedInfo (ECDSA as raw
-// r||s, XML-DSig 1.1 §6.4.3).
-func verifyValue(pub crypto.PublicKey, signedInfo, value []byte) error {
-	digest := sha256.Sum256(signedInfo)
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], value) != nil {
-			return ErrBadSignature
-		}
-		return nil
-	case *ecdsa.PublicKey:
-		size := (k.Curve.Params().BitSize + 7) / 8
-		if len(value) != 2*size {
-			return ErrBadSignature
-		}
-		r, s := new(big.Int).SetBytes(value[:size]), new(big.Int).SetBytes(value[size:])
-		if !ecdsa.Verify(k, digest[:], r, s) {
-			return ErrBadSignature
-		}
-		return nil
-	}
-	return fmt.Errorf("%w: key type %T", ErrAlgorithm, pub)
 }
