@@ -184,7 +184,7 @@ func apostilleServices(src ApostilleRegister, now func() time.Time) []*Service {
 				}
 				d, err := src.RegisterApostille(ctx, a, registry.ApostilleWrite{
 					Record: call.RecordID,
-					Seal:   func(d registry.ApostilleDecision) error { return Seal(ctx, call, d.Entry, nil) },
+					Seal:   func(tx registry.Tx, d registry.ApostilleDecision) error { return Seal(ctx, call, tx, d.Entry, nil) },
 				})
 				switch {
 				case errors.Is(err, registry.ErrApplicationReused):

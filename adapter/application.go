@@ -108,14 +108,14 @@ type witness struct {
 
 func (w witness) RecordID() string { return w.call.RecordID() }
 
-func (w witness) Seal(a registry.Application) error {
+func (w witness) Seal(tx registry.Tx, a registry.Application) error {
 	subjectsOf(w.call, a)
 	v, err := answerOfApplication(a)
 	var r *refusal
 	if err != nil && !errors.As(err, &r) {
 		return err
 	}
-	return Seal(w.ctx, w.call, v, err)
+	return Seal(w.ctx, w.call, tx, v, err)
 }
 
 // subjectsOf records the persons a's answer shows as subjects of the

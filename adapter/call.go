@@ -32,9 +32,9 @@ type Call struct {
 	allowed  func(service string) bool // whether the caller may call a service
 	subjects []string
 
-	render func(v any, refusal error) (Result, error)  // serve's encoder for this service's reply
-	seal   func(ctx context.Context, res Result) error // the pipeline's: sign and record res
-	sealed *Result                                     // set once Seal succeeded
+	render func(v any, refusal error) (Result, error)                  // serve's encoder for this service's reply
+	seal   func(ctx context.Context, tx registry.Tx, res Result) error // the pipeline's: sign and record res
+	sealed *Result                                                     // set once Seal succeeded
 }
 
 // RecordID is the id of the access-log record that the next Seal makes. A
@@ -43,20 +43,26 @@ type Call struct {
 func (c *Call) RecordID() string { return c.recordID }
 
 // Seal is the write contract (docs/protocol.md, "Writes"). A service that
-// changes data runs its rules in one store transaction and, inside it,
+// changes data runs its rules in one store transaction tx and, inside it,
 // once the change is decided, calls Seal with the answer (v, or the
 // business refusal in refusal) before the transaction commits. Seal builds
-// and signs the response and makes this request's access record durable.
-// Only if Seal returns nil may the transaction commit; otherwise the
-// service must return Seal's error, so that nothing is committed.
+// and signs the response and makes this request's access record durable:
+// in the access log's own transaction, committed before Seal returns, or,
+// where the log can join tx (Options.JoinLog: the registry and the log in
+// one PostgreSQL database), inside tx, so that the record and the change
+// commit together or not at all. Only if Seal returns nil may the
+// transaction commit; otherwise the service must return Seal's error, so
+// that nothing is committed.
 //
 // What follows, step by step, whatever fails or crashes:
 //   - before Seal: no change and no record of it; the caller gets a fault.
 //   - Seal fails (signing, the access log): no change; a fault.
-//   - Seal succeeded, the commit fails or the process dies: the record of
-//     an answer that was never sent, and no change; the service returns an
-//     error (errNotCommitted), and the caller gets a fault under a record
-//     of its own. A retry then gets the answer of the first complete run.
+//   - Seal succeeded, the commit fails or the process dies: no change,
+//     and the record of an answer that was never sent (none where the
+//     record joined tx: it rolled back with the change); the service
+//     returns an error (errNotCommitted), and the caller gets a fault
+//     under a record of its own. A retry then gets the answer of the
+//     first complete run.
 //   - committed: the change and its record, which names the request and
 //     whose id (RecordID) the change carries; the caller gets exactly the
 //     sealed response.
@@ -67,10 +73,11 @@ func (c *Call) RecordID() string { return c.recordID }
 //
 // A store may run a transaction function again after a serialization
 // conflict (registry.Store.Update); its Seal then records again, under a
-// fresh RecordID, and the earlier record stands for an answer never sent.
+// fresh RecordID, and the earlier record (unless it joined the rolled-back
+// transaction) stands for an answer never sent.
 // The answer the service returns after sealing is ignored in favour of
 // the sealed one.
-func Seal[T any](ctx context.Context, call *Call, v T, refusal error) error {
+func Seal[T any](ctx context.Context, call *Call, tx registry.Tx, v T, refusal error) error {
 	if call.render == nil || call.seal == nil {
 		return errors.New("adapter: Seal outside the request pipeline")
 	}
@@ -78,7 +85,7 @@ func Seal[T any](ctx context.Context, call *Call, v T, refusal error) error {
 	if err != nil {
 		return err
 	}
-	if err := call.seal(ctx, res); err != nil {
+	if err := call.seal(ctx, tx, res); err != nil {
 		return err
 	}
 	call.sealed = &res

@@ -18,7 +18,7 @@ import (
 // it calls record inside its transaction for the id the document stores,
 // and seal before that transaction commits (Seal).
 type Documents interface {
-	IssueAddressCertificate(ctx context.Context, pin string, record func() string, seal func(certificate.Issued) error) (certificate.Issued, error)
+	IssueAddressCertificate(ctx context.Context, pin string, record func() string, seal func(registry.Tx, certificate.Issued) error) (certificate.Issued, error)
 	CheckDocument(ctx context.Context, number, digest string) (registry.DocumentStatus, registry.Document, error)
 }
 
@@ -107,7 +107,7 @@ func DocumentServices(docs Documents, limit *LookupLimiter, now func() time.Time
 					return issued{}, err
 				}
 				out, err := docs.IssueAddressCertificate(ctx, pin, call.RecordID,
-					func(i issued) error { return Seal(ctx, call, i, nil) })
+					func(tx registry.Tx, i issued) error { return Seal(ctx, call, tx, i, nil) })
 				switch {
 				case errors.Is(err, registry.ErrNotFound):
 					return issued{}, refuse(OutcomePersonNotFound)

@@ -19,6 +19,8 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/signing"
 	"github.com/darbaza/darbaza/soap"
 )
@@ -26,6 +28,10 @@ import (
 // AccessLog is the part of the access log the pipeline uses.
 type AccessLog interface {
 	Append(ctx context.Context, e accesslog.Entry) (accesslog.Record, error)
+	// AppendIn is Append inside another store's transaction, which c
+	// commits into (Options.JoinLog); the record is durable once that
+	// transaction commits.
+	AppendIn(ctx context.Context, c logstore.Committer, e accesslog.Entry) (accesslog.Record, error)
 	Healthy() error
 	// SubjectID is the keyed pseudonym the log stores for a PIN.
 	SubjectID(pin string) string
@@ -54,7 +60,13 @@ type Options struct {
 	// certificate allowed to send unsigned requests; nil means none.
 	TrustedProxies map[string]bool
 	Replay         Replayer
-	Metrics        *Metrics // nil means no metrics
+	// JoinLog, if set, returns the access log's committer inside a
+	// registry write transaction tx, or nil when the log cannot join tx.
+	// A write's sealed record (Seal) then commits in tx, with the change,
+	// instead of in a transaction of its own before it: serve sets it when
+	// the registry and the log share one PostgreSQL database.
+	JoinLog func(tx registry.Tx) logstore.Committer
+	Metrics *Metrics // nil means no metrics
 	// MaxInFlight is how many requests are processed at once (decoded,
 	// verified, served, signed, logged); 0 means unlimited. A request
 	// takes a slot only once its body is read, so slow senders hold none.
@@ -354,14 +366,14 @@ func (h *Handler) handle(r *http.Request, x *exchange, raw []byte) (*soap.Messag
 	}
 	call := &Call{Env: env, Client: e.Client, recordID: e.ID, args: svc.request,
 		allowed: func(service string) bool { return h.opt.Members.Allowed(e.Client, service) }}
-	call.seal = func(ctx context.Context, res Result) error {
+	call.seal = func(ctx context.Context, tx registry.Tx, res Result) error {
 		e.ID, e.Outcome, e.Subjects = call.recordID, res.Outcome, call.subjects
 		call.recordID = h.opt.NewID() // for a run that follows: this one's record is taken
 		out, status := h.render(e, soap.NewResponse(env, res.Payload), http.StatusOK, true)
 		if status != http.StatusOK {
 			return fmt.Errorf("%w: the response could not be signed", errNotSealed)
 		}
-		if err := h.record(ctx, e); err != nil {
+		if err := h.recordIn(ctx, tx, e); err != nil {
 			return err
 		}
 		x.sealed = out
@@ -448,16 +460,40 @@ func (h *Handler) render(e *accesslog.Entry, msg *soap.Message, status int, sign
 // free-text fields pseudonymised (on a copy: e keeps what the caller
 // sent). It fails with an error wrapping ErrLogUnavailable.
 func (h *Handler) record(ctx context.Context, e *accesslog.Entry) error {
+	return h.recordIn(ctx, nil, e)
+}
+
+// recordIn is record for a write's sealed answer inside its registry
+// transaction tx: where the log can join tx (Options.JoinLog), the record
+// is written in tx and commits with it; otherwise it is committed in the
+// log's own transaction before recordIn returns.
+func (h *Handler) recordIn(ctx context.Context, tx registry.Tx, e *accesslog.Entry) error {
 	rec := *e
 	for _, f := range []*string{&rec.Client, &rec.Service, &rec.MessageID, &rec.UserID, &rec.Issue, &rec.Reason} {
 		*f = redactPINs(*f, h.opt.Log.SubjectID)
 	}
 	// The record must be durable even if the caller has gone away.
-	if _, err := h.opt.Log.Append(context.WithoutCancel(ctx), rec); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if c := h.joined(tx); c != nil {
+		_, err = h.opt.Log.AppendIn(ctx, c, rec)
+	} else {
+		_, err = h.opt.Log.Append(ctx, rec)
+	}
+	if err != nil {
 		h.opt.Logger.Error("access log append failed; refusing to answer", "record", e.ID, "err", h.redact(err))
 		return fmt.Errorf("%w: %w", ErrLogUnavailable, err)
 	}
 	return nil
+}
+
+// joined returns the log's committer inside tx, or nil if there is no
+// transaction to join or the log cannot join it.
+func (h *Handler) joined(tx registry.Tx) logstore.Committer {
+	if tx == nil || h.opt.JoinLog == nil {
+		return nil
+	}
+	return h.opt.JoinLog(tx)
 }
 
 // write sends a response whose access record is durable.

@@ -3,14 +3,18 @@ package adapter_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 	"github.com/darbaza/darbaza/adapter/accesslog/pglog"
 	"github.com/darbaza/darbaza/internal/pgtest"
 	"github.com/darbaza/darbaza/internal/postgres"
@@ -18,6 +22,7 @@ import (
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/signing"
+	"github.com/darbaza/darbaza/soap"
 )
 
 // The write contract across nodes (docs/postgres.md): adapter nodes, each
@@ -28,10 +33,12 @@ import (
 // write.
 
 // newPGWriteNode is a node serving registerResidence on the database of
-// opts; keys are the members' keys, shared by all nodes.
+// opts, wired as serve wires it: a write's record joins its registry
+// transaction. keys are the members' keys, shared by all nodes.
 func newPGWriteNode(t *testing.T, opts postgres.Options, keys map[string]keyPair) *writeHarness {
 	t.Helper()
-	store := pgstore.New(pgtest.Open(t, opts))
+	store := pgstore.New(pgtest.Open(t, opts)).JoinLog()
+	logs := pglog.New(pgtest.Open(t, opts))
 	wh := &writeHarness{&faultHarness{store: &faultyStore{Store: store}}}
 	var log *accesslog.Log
 	wh.harness = newHarnessFrom(t, keys, func(o *adapter.Options) {
@@ -51,6 +58,12 @@ func newPGWriteNode(t *testing.T, opts postgres.Options, keys map[string]keyPair
 		o.Catalog = adapter.NewCatalog(registerResidence(wh.store, registry.DateOf(testNow)))
 		o.Members = adapter.NewMembers(map[string][]string{portal: {"registerResidence"}})
 		o.NewID = nil // random record ids, unique across nodes
+		o.JoinLog = func(tx registry.Tx) logstore.Committer {
+			if q := pgstore.Tx(tx); q != nil {
+				return logs.In(q)
+			}
+			return nil
+		}
 	})
 	wh.harness.log = log
 	return wh
@@ -131,5 +144,138 @@ func TestTwoNodesOnOneDatabaseKeepTheWriteRules(t *testing.T) {
 	rep, err := nodes[0].harness.log.Verify(context.Background(), accesslog.VerifyOptions{})
 	if err != nil || rep.Records < len(nodes)*each {
 		t.Errorf("Verify = %+v, %v; want every record of both nodes in one chain", rep, err)
+	}
+}
+
+// newPGWriteCluster is n joined write nodes on a fresh schema holding the
+// demo dataset.
+func newPGWriteCluster(t *testing.T, n int) []*writeHarness {
+	t.Helper()
+	opts := pgtest.Schema(t, true)
+	importDemo(t, registry.New(pgstore.New(pgtest.Open(t, opts)), registry.Options{Now: func() time.Time { return testNow }}))
+	keys := map[string]keyPair{portal: newKeyPair(t, portal)}
+	nodes := make([]*writeHarness, n)
+	for i := range nodes {
+		nodes[i] = newPGWriteNode(t, opts, keys)
+		nodes[i].ids.Store(int64(100000 * (i + 1))) // xrd:ids unique across nodes
+	}
+	return nodes
+}
+
+// Where the registry and the log share the database, a write and its
+// record commit in one transaction: a commit that is lost after sealing
+// takes the record with it, so unlike in two stores (the bbolt table
+// above) no record of an answer never sent is left.
+func TestOnOneDatabaseAWriteAndItsRecordCommitTogether(t *testing.T) {
+	for _, tc := range []struct {
+		step   string
+		inject func(*writeHarness, bool)
+		fault  string
+	}{
+		{"signing the answer fails", func(wh *writeHarness, on bool) { wh.signer.failing.Store(on) }, soap.CodeInternalError},
+		{"the access log fails", func(wh *writeHarness, on bool) { wh.log.failing.Store(on) }, soap.CodeLogUnavailable},
+		{"the commit is lost after the record", func(wh *writeHarness, on bool) { wh.store.loseCommit.Store(on) }, soap.CodeInternalError},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			wh := newPGWriteCluster(t, 1)[0]
+			tc.inject(wh, true)
+			r := wh.apply("AP-PG-7")
+			tc.inject(wh, false)
+			if r.faultCode() != tc.fault {
+				t.Fatalf("fault %q, want %s:\n%s", r.faultCode(), tc.fault, r.raw)
+			}
+			if _, ok := wh.registration("AP-PG-7"); ok {
+				t.Fatal("a failed write left its change committed")
+			}
+			for _, rec := range wh.records() {
+				if rec.Outcome == adapter.OutcomeOK {
+					t.Errorf("record %s of an answer never sent outlived its rolled-back transaction", rec.ID)
+				}
+			}
+			r = wh.apply("AP-PG-7")
+			if r.faultCode() != "" {
+				t.Fatalf("retry: fault %s", r.faultCode())
+			}
+			wh.verify(r)
+			wh.checkContract("AP-PG-7")
+		})
+	}
+
+	t.Run("a transaction run twice leaves the record of the run that committed", func(t *testing.T) {
+		wh := newPGWriteCluster(t, 1)[0]
+		wh.store.rerun.Store(true)
+		r := wh.apply("AP-PG-5")
+		if r.faultCode() != "" {
+			t.Fatalf("fault %s", r.faultCode())
+		}
+		reg, ok := wh.registration("AP-PG-5")
+		if !ok {
+			t.Fatal("not committed")
+		}
+		var sealed []accesslog.Record
+		for _, rec := range wh.records() {
+			if rec.Outcome == adapter.OutcomeOK {
+				sealed = append(sealed, rec)
+			}
+		}
+		if len(sealed) != 1 || sealed[0].ID != reg.Record || sealed[0].ResponseSHA256 != sha256.Sum256(r.raw) {
+			t.Fatalf("OK records %v; want exactly the committed run's, %s, holding the response sent", sealed, reg.Record)
+		}
+	})
+}
+
+// Joined writes on one node while other nodes' group commits append all
+// the time: every write's record lands in the one chain, which verifies,
+// and no write or commit fails for the lock they share.
+func TestJoinedWritesAndGroupCommitsOfOtherNodesMakeOneChain(t *testing.T) {
+	nodes := newPGWriteCluster(t, 2)
+	writer, reader := nodes[0], nodes[1]
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var appended, failed atomic.Int64
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, err := reader.harness.log.Append(ctx, accesslog.Entry{
+					ID: fmt.Sprintf("read-%d", appended.Add(1)), Time: testNow, Client: sanarip,
+					Service: "getPerson", Outcome: adapter.OutcomeOK, Latency: time.Millisecond,
+				})
+				if err != nil {
+					failed.Add(1)
+					t.Errorf("a group commit beside joined writes: %v", err)
+					return
+				}
+			}
+		})
+	}
+	var apps []string
+	for i := range 12 {
+		app := fmt.Sprintf("AP-MIX-%d", i)
+		apps = append(apps, app)
+		if r := writer.apply(app); r.faultCode() != "" {
+			t.Errorf("%s: fault %s:\n%s", app, r.faultCode(), r.raw)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	writer.checkContract(apps...)
+	if _, err := reader.harness.log.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Each test node has an adapter key of its own; either may have
+	// signed a checkpoint.
+	certs := []*x509.Certificate{writer.harness.adapter.Cert, reader.harness.adapter.Cert}
+	rep, err := reader.harness.log.Verify(ctx, accesslog.VerifyOptions{Certificates: certs})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if want := int64(len(apps)) + appended.Load() - failed.Load(); int64(rep.Records) < want {
+		t.Errorf("Verify saw %d records, want at least %d (%d writes, %d appends)", rep.Records, want, len(apps), appended.Load())
 	}
 }

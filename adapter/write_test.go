@@ -15,6 +15,7 @@ import (
 
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/boltstore"
 	"github.com/darbaza/darbaza/registry/demo"
@@ -58,7 +59,7 @@ func registerResidence(store registry.Store, today registry.Date) *adapter.Servi
 					return err
 				}
 				answer = fmt.Sprintf("%s: %s registered at %s since %s", r.ID, r.PIN, r.DwellingID, r.Since)
-				return adapter.Seal(ctx, call, answer, nil)
+				return adapter.Seal(ctx, call, tx, answer, nil)
 			})
 			return answer, err
 		})
@@ -112,6 +113,13 @@ func (l *faultyLog) Append(ctx context.Context, e accesslog.Entry) (accesslog.Re
 		return accesslog.Record{}, errors.New("injected: disk full")
 	}
 	return l.AccessLog.Append(ctx, e)
+}
+
+func (l *faultyLog) AppendIn(ctx context.Context, c logstore.Committer, e accesslog.Entry) (accesslog.Record, error) {
+	if l.failing.Load() {
+		return accesslog.Record{}, errors.New("injected: disk full")
+	}
+	return l.AccessLog.AppendIn(ctx, c, e)
 }
 
 // faultySigner fails every signature while failing is set.

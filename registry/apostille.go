@@ -514,11 +514,12 @@ type ApostilleWrite struct {
 	// Record returns the id of the access record the entry will name; it
 	// is read inside the transaction, once per run of it.
 	Record func() string
-	// Seal is called inside the transaction once an entry is made or
+	// Seal is called inside the transaction tx once an entry is made or
 	// found again, before the transaction commits; an error from it rolls
 	// the transaction back and is returned. A refusal is not sealed: it
-	// changes nothing.
-	Seal func(ApostilleDecision) error
+	// changes nothing. The caller's record of the answer may join tx
+	// (docs/postgres.md, "Writes across the two stores").
+	Seal func(tx Tx, d ApostilleDecision) error
 }
 
 // RegisterApostille examines the application and enters it in the
@@ -543,7 +544,7 @@ func (g *Registry) RegisterApostille(ctx context.Context, a ApostilleApplication
 		if err != nil || d.Refused() || w.Seal == nil {
 			return err
 		}
-		return w.Seal(d)
+		return w.Seal(tx, d)
 	})
 	if err != nil {
 		return ApostilleDecision{}, err

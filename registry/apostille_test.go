@@ -256,7 +256,7 @@ func TestRegisterApostille(t *testing.T) {
 		var sealed []registry.ApostilleDecision
 		d, err := reg.RegisterApostille(ctx, testApplication(), registry.ApostilleWrite{
 			Record: func() string { return "rec-1" },
-			Seal:   func(d registry.ApostilleDecision) error { sealed = append(sealed, d); return nil },
+			Seal:   func(_ registry.Tx, d registry.ApostilleDecision) error { sealed = append(sealed, d); return nil },
 		})
 		want := registry.Apostille{Number: "2026-000001", Date: registry.NewDate(2026, 11, 22), Due: registry.NewDate(2026, 11, 24),
 			Application: testApplication(), Record: "rec-1"}
@@ -280,7 +280,7 @@ func TestRegisterApostille(t *testing.T) {
 	t.Run("a seal that fails leaves no entry", func(t *testing.T) {
 		reg, _ := openApostilleStore(t)
 		failed := errors.New("the access log is gone")
-		_, err := reg.RegisterApostille(ctx, testApplication(), registry.ApostilleWrite{Seal: func(registry.ApostilleDecision) error { return failed }})
+		_, err := reg.RegisterApostille(ctx, testApplication(), registry.ApostilleWrite{Seal: func(registry.Tx, registry.ApostilleDecision) error { return failed }})
 		if !errors.Is(err, failed) {
 			t.Fatalf("RegisterApostille: %v, want the seal's error", err)
 		}
@@ -292,7 +292,7 @@ func TestRegisterApostille(t *testing.T) {
 		reg, _ := openApostilleStore(t)
 		a := testApplication()
 		a.Country = "AT"
-		d, err := reg.RegisterApostille(ctx, a, registry.ApostilleWrite{Seal: func(registry.ApostilleDecision) error {
+		d, err := reg.RegisterApostille(ctx, a, registry.ApostilleWrite{Seal: func(registry.Tx, registry.ApostilleDecision) error {
 			t.Error("a refusal was sealed")
 			return nil
 		}})

@@ -532,12 +532,13 @@ type ApplicationTx interface {
 // Witness is the caller's side of the write contract (docs/protocol.md,
 // "Writes"), which the application rules run inside their transaction:
 // RecordID names the access-log record the next Seal makes, and the change
-// stores it; Seal makes the answer for a and its record durable, and only
-// if it returns nil does the transaction commit. A Seal error is returned
-// as is, and nothing is committed.
+// stores it; Seal makes the answer for a and its record durable (the record
+// may join tx, the rules' transaction), and only if it returns nil does
+// the transaction commit. A Seal error is returned as is, and nothing is
+// committed.
 type Witness interface {
 	RecordID() string
-	Seal(a Application) error
+	Seal(tx Tx, a Application) error
 }
 
 // Submit files f at now: the owner's application (seed 000 §6). In one
@@ -653,7 +654,7 @@ func keep(tx Tx, a Application, w Witness) error {
 	if _, err := tx.PutApplication(a); err != nil {
 		return err
 	}
-	return w.Seal(a)
+	return w.Seal(tx, a)
 }
 
 // Confirm applies the applicant's part c at now (seed 000 §7–8). It fails

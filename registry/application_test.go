@@ -84,7 +84,7 @@ type witness struct {
 }
 
 func (w *witness) RecordID() string { return w.id }
-func (w *witness) Seal(a registry.Application) error {
+func (w *witness) Seal(_ registry.Tx, a registry.Application) error {
 	if w.fail != nil {
 		return w.fail
 	}

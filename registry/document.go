@@ -249,7 +249,7 @@ type AddressFacts struct {
 // transaction: it reads the person and their current registrations
 // ([ReadRegistrations]), draws a free number, has build make the signed
 // document from the facts, stores it ([IssueDocument]), and then calls seal
-// with it before the transaction commits (the write contract of the
+// with the transaction and the document before the transaction commits (the write contract of the
 // adapter, docs/protocol.md "Writes"): a seal that fails leaves nothing
 // stored. build and seal may run more than once if the store runs the
 // transaction again; only the run that commits counts.
@@ -257,7 +257,7 @@ type AddressFacts struct {
 // It fails with [ErrInvalidPIN] for a malformed PIN, [ErrNotFound] for an
 // unknown person and [ErrNoResidence] for a person with no current
 // residence registration.
-func (g *Registry) IssueAddressCertificate(ctx context.Context, pin string, build func(AddressFacts) (Document, error), seal func(Document) error) (Document, error) {
+func (g *Registry) IssueAddressCertificate(ctx context.Context, pin string, build func(AddressFacts) (Document, error), seal func(Tx, Document) error) (Document, error) {
 	now := g.now()
 	if _, err := ParsePIN(pin, now); err != nil {
 		return Document{}, err
@@ -283,7 +283,7 @@ func (g *Registry) IssueAddressCertificate(ctx context.Context, pin string, buil
 		if err != nil {
 			return err
 		}
-		if err := seal(d); err != nil {
+		if err := seal(tx, d); err != nil {
 			return err
 		}
 		out = d

@@ -299,6 +299,76 @@ func (l *Log) Append(ctx context.Context, e Entry) (Record, error) {
 	return res.rec, res.err
 }
 
+// AppendIn is Append inside a transaction another store owns: c commits
+// the record's batch in that transaction (pglog.Store.In), chained onto
+// the head c reads there, so the record is durable exactly when that
+// transaction commits and is gone if it rolls back. The group committer
+// is not involved; its next checkpoint covers the record.
+//
+// It fails like Append while the log is unavailable or closed. A failure
+// of c is returned wrapped, as is (a serialization failure stays one, so
+// that the owner of the transaction may run it again), and does not make
+// the log unavailable: the transaction it belongs to fails with it.
+func (l *Log) AppendIn(ctx context.Context, c logstore.Committer, e Entry) (Record, error) {
+	rec, err := newRecord(e, l.subjectKey)
+	if err != nil {
+		return Record{}, err
+	}
+	if err := l.unavailable(); err != nil {
+		return Record{}, err
+	}
+	l.mu.RLock()
+	closed := l.closed
+	l.mu.RUnlock()
+	if closed {
+		return Record{}, ErrClosed
+	}
+	var out Record
+	err = c.Commit(ctx, func(stored logstore.Head) (logstore.Batch, error) {
+		h, err := decodeHead(stored)
+		if err != nil {
+			return logstore.Batch{}, err
+		}
+		out = rec // each call of prepare chains a fresh copy
+		b, _, _, err := chain(h.seq, h.hash, []*Record{&out})
+		return b, err
+	})
+	if err != nil {
+		return Record{}, fmt.Errorf("accesslog: record in the caller's transaction: %w", err)
+	}
+	l.metrics.written.Inc()
+	return out, nil
+}
+
+// chain numbers recs on from the record seq whose hash is hash, links and
+// hashes each, and encodes them as the records of a batch; it returns the
+// batch and the new head.
+func chain(seq uint64, hash [32]byte, recs []*Record) (logstore.Batch, uint64, [32]byte, error) {
+	var b logstore.Batch
+	for _, r := range recs {
+		r.Seq, r.PrevHash = seq+1, hash
+		var err error
+		if r.Hash, err = r.ComputeHash(); err != nil { // unreachable: newRecord builds valid records
+			return logstore.Batch{}, 0, [32]byte{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
+		}
+		v, err := encodeStored(r)
+		if err != nil {
+			return logstore.Batch{}, 0, [32]byte{}, err
+		}
+		subjects := make([][32]byte, 0, len(r.Subjects))
+		for _, s := range r.Subjects {
+			h, err := decodeHash(s)
+			if err != nil {
+				return logstore.Batch{}, 0, [32]byte{}, err
+			}
+			subjects = append(subjects, h)
+		}
+		b.Records = append(b.Records, logstore.Record{Item: logstore.Item{Seq: r.Seq, Value: v}, Subjects: subjects})
+		seq, hash = r.Seq, r.Hash
+	}
+	return b, seq, hash, nil
+}
+
 // Checkpoint makes sure a signed checkpoint covers the current head and
 // returns it: it signs and stores a new one unless the newest checkpoint
 // already covers the head. The committer also does this every
@@ -472,14 +542,25 @@ func (l *Log) tryRecover() {
 	l.logger.Info("access log storage answers again; accepting requests", "seq", h.seq)
 }
 
+// finalCheckpoint signs a checkpoint at Close if the stored head moved
+// since the newest stored one. It reads the stored head rather than this
+// Log's copy: records appended in other stores' transactions (AppendIn),
+// or by other nodes, moved it without this Log's committer.
 func (l *Log) finalCheckpoint() error {
 	if l.unavailable() != nil {
 		return nil
 	}
-	l.stateMu.Lock()
-	pending := l.lastCP == nil && l.seq > 0 || l.lastCP != nil && l.lastCP.Seq != l.seq
-	l.stateMu.Unlock()
-	if !pending {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	raw, err := l.store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("accesslog: final checkpoint: %w", storageError(err))
+	}
+	h, err := decodeHead(raw)
+	if err != nil {
+		return fmt.Errorf("accesslog: final checkpoint: %w", err)
+	}
+	if h.cp == nil && h.seq == 0 || h.cp != nil && h.cp.Seq == h.seq {
 		return nil
 	}
 	res := make(chan result, 1)
@@ -517,33 +598,17 @@ func (l *Log) commit(batch []*request, tick bool) {
 		if err != nil {
 			return logstore.Batch{}, err
 		}
-		recs, seq, hash, lastCP, signed = recs[:0], h.seq, h.hash, h.cp, nil
-		var b logstore.Batch
+		recs, lastCP, signed = recs[:0], h.cp, nil
 		for _, req := range batch {
-			if req.checkpoint {
-				continue
+			if !req.checkpoint {
+				recs = append(recs, &req.rec)
 			}
-			r := &req.rec
-			r.Seq, r.PrevHash = seq+1, hash
-			if r.Hash, err = r.ComputeHash(); err != nil { // unreachable: newRecord builds valid records
-				return logstore.Batch{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
-			}
-			v, err := encodeStored(r)
-			if err != nil {
-				return logstore.Batch{}, err
-			}
-			subjects := make([][32]byte, 0, len(r.Subjects))
-			for _, s := range r.Subjects {
-				h, err := decodeHash(s)
-				if err != nil {
-					return logstore.Batch{}, err
-				}
-				subjects = append(subjects, h)
-			}
-			b.Records = append(b.Records, logstore.Record{Item: logstore.Item{Seq: r.Seq, Value: v}, Subjects: subjects})
-			seq, hash = r.Seq, r.Hash
-			recs = append(recs, r)
 		}
+		b, s, hh, err := chain(h.seq, h.hash, recs)
+		if err != nil {
+			return logstore.Batch{}, err
+		}
+		seq, hash = s, hh
 		moved := lastCP == nil && seq > 0 || lastCP != nil && lastCP.Seq != seq
 		if (wantCP && (moved || lastCP == nil)) || (tick && moved) {
 			cp := &Checkpoint{Seq: seq, Head: hash, Time: l.now().UTC().Round(0)}

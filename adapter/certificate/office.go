@@ -87,9 +87,10 @@ type Office struct {
 // write contract (docs/protocol.md "Writes"): in one registry transaction
 // it reads the facts, draws the number, makes the three forms, stores the
 // document naming record() (the id of the access-log record that seal
-// makes, read in each run of the transaction) and calls seal with the result before the transaction commits. Errors
-// are those of [registry.Registry.IssueAddressCertificate], or seal's.
-func (o *Office) IssueAddressCertificate(ctx context.Context, pin string, record func() string, seal func(Issued) error) (Issued, error) {
+// makes, read in each run of the transaction) and calls seal with the
+// transaction and the result before the transaction commits. Errors are
+// those of [registry.Registry.IssueAddressCertificate], or seal's.
+func (o *Office) IssueAddressCertificate(ctx context.Context, pin string, record func() string, seal func(registry.Tx, Issued) error) (Issued, error) {
 	var out Issued
 	_, err := o.Registry.IssueAddressCertificate(ctx, pin,
 		func(f registry.AddressFacts) (registry.Document, error) {
@@ -105,9 +106,9 @@ func (o *Office) IssueAddressCertificate(ctx context.Context, pin string, record
 				Record: record(),
 			}, nil
 		},
-		func(d registry.Document) error {
+		func(tx registry.Tx, d registry.Document) error {
 			out.Document = d
-			return seal(out)
+			return seal(tx, out)
 		})
 	if err != nil {
 		return Issued{}, err

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 	"github.com/darbaza/darbaza/adapter/accesslog/pglog"
 	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
@@ -272,7 +273,7 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 // Hague list, loading the demo dataset into it when demo is set and it is
 // empty.
 func openRegistry(ctx context.Context, data dataDir, pg *pgxpool.Pool, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
-	var rs registry.Store = pgstore.New(pg)
+	var rs registry.Store = pgstore.New(pg).JoinLog()
 	if pg == nil {
 		file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
 		if err != nil {
@@ -401,6 +402,19 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 	if s.witness != nil && cfg.AccessLog.RefuseUnwitnessed {
 		log = witnessGate{Log: s.access, sender: s.witness}
 	}
+	var join func(registry.Tx) logstore.Committer
+	if s.pg != nil {
+		// The registry and the log share the database: a write's record
+		// commits in the write's transaction (pgstore's JoinLog holds
+		// the log's lock for it).
+		backend := pglog.New(s.pg)
+		join = func(tx registry.Tx) logstore.Committer {
+			if q := pgstore.Tx(tx); q != nil {
+				return backend.In(q)
+			}
+			return nil
+		}
+	}
 	return adapter.New(adapter.Options{
 		Provider: provider,
 		Limits:   soap.Limits{MaxBytes: cfg.Limits.MaxBodyBytes, MaxDepth: cfg.Limits.MaxDepth, MaxElements: cfg.Limits.MaxElements},
@@ -416,6 +430,7 @@ func (s *server) newHandler(ctx context.Context, keys serverKeys, proxies map[st
 		Signer:         &signing.Signer{Key: keys.signer, Certificate: keys.cert, TTL: time.Duration(cfg.Signing.ResponseTTL)},
 		TrustedProxies: proxies,
 		Replay:         replay,
+		JoinLog:        join,
 		Metrics:        adapter.NewMetrics(metrics, catalog.Known),
 		MaxInFlight:    cfg.Limits.MaxInFlight,
 		MaxQueued:      cfg.Limits.MaxQueued,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog"
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 	"github.com/darbaza/darbaza/adapter/accesslog/witness"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,4 +82,11 @@ func (g witnessGate) Append(ctx context.Context, e accesslog.Entry) (accesslog.R
 		return accesslog.Record{}, fmt.Errorf("%w: %w", accesslog.ErrUnavailable, err)
 	}
 	return g.Log.Append(ctx, e)
+}
+
+func (g witnessGate) AppendIn(ctx context.Context, c logstore.Committer, e accesslog.Entry) (accesslog.Record, error) {
+	if err := g.sender.Healthy(); err != nil {
+		return accesslog.Record{}, fmt.Errorf("%w: %w", accesslog.ErrUnavailable, err)
+	}
+	return g.Log.AppendIn(ctx, c, e)
 }

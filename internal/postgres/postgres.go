@@ -121,3 +121,14 @@ func Retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
+
+// LogLock is the advisory lock key of the access log's head ("darbazb"),
+// the sequencer of docs/postgres.md. Every transaction that adds to or
+// trims the log (package pglog) takes it as a transaction lock before it
+// reads the head. A registry write whose access record joins its
+// transaction (pgstore's JoinLog) takes it for its session before that
+// transaction's first statement, so that the transaction's snapshot
+// already sees the newest head and no other commit can move the head
+// until it ends; advisory locks are re-entrant within a session, so the
+// record's own commit inside the transaction takes it again at once.
+const LogLock int64 = 0x64617262617a62

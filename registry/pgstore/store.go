@@ -27,7 +27,8 @@ const formatV1 = 1
 // [registry.Store] and is safe for concurrent use, also by several
 // processes sharing the database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	joinLog bool // Update holds postgres.LogLock (JoinLog)
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -35,6 +36,29 @@ var _ registry.Store = (*Store)(nil)
 // New returns a store over pool, whose schema must be migrated
 // (internal/postgres). The store does not own pool: Close leaves it open.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// JoinLog makes every Update hold the access log's head lock
+// (postgres.LogLock) for its session from before its transaction begins
+// until it ends, so that an access record chained inside the transaction
+// (pglog.Store.In, through Tx) commits with the change, onto the newest
+// head. It returns s. While a write runs, no node commits to the access
+// log: writes are short, and they take turns with the log's group commits
+// and with each other, so writes no longer race each other into
+// serialization failures either.
+func (s *Store) JoinLog() *Store {
+	s.joinLog = true
+	return s
+}
+
+// Tx returns the PostgreSQL transaction under a registry transaction of a
+// Store's Update, for another store of the same database to work in, or
+// nil if tx is not one.
+func Tx(rt registry.Tx) pgx.Tx {
+	if t, ok := rt.(*tx); ok && !t.readOnly {
+		return t.q
+	}
+	return nil
+}
 
 // Close implements [registry.Store.Close]; the pool stays open for its owner.
 func (s *Store) Close() error { return nil }
@@ -86,7 +110,20 @@ func (s *Store) Update(ctx context.Context, fn func(registry.Tx) error) error {
 
 // update is one attempt of Update. A panic in fn rolls back and goes on.
 func (s *Store) update(ctx context.Context, fn func(registry.Tx) error) (err error) {
-	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite})
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer conn.Release()
+	if s.joinLog {
+		// Taken before BEGIN: the snapshot, made by the first statement
+		// in the transaction, must already see the newest log head.
+		defer unlockLog(ctx, conn)
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", postgres.LogLock); err != nil {
+			return fmt.Errorf("registry: lock the access log: %w", err)
+		}
+	}
+	ptx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite})
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
@@ -104,6 +141,18 @@ func (s *Store) update(ctx context.Context, fn func(registry.Tx) error) (err err
 	}
 	committed = true
 	return nil
+}
+
+// unlockLog releases the session's hold of postgres.LogLock (a no-op if
+// it has none). If that fails the connection is closed instead, which
+// ends the session and its locks, so the pool never hands out a
+// connection still holding the lock.
+func unlockLog(ctx context.Context, conn *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", postgres.LogLock); err != nil {
+		conn.Conn().Close(ctx)
+	}
 }
 
 // tx is one PostgreSQL transaction seen through [registry.Tx]. Each

@@ -147,7 +147,7 @@ type witness struct {
 
 func (w *witness) RecordID() string { return w.id }
 
-func (w *witness) Seal(a registry.Application) error {
+func (w *witness) Seal(_ registry.Tx, a registry.Application) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sealed = append(w.sealed, a)

@@ -190,7 +190,7 @@ func buildFrom(f registry.AddressFacts) (registry.Document, error) {
 	return d, nil
 }
 
-func noSeal(registry.Document) error { return nil }
+func noSeal(registry.Tx, registry.Document) error { return nil }
 
 func testDocumentLifetime(t *testing.T, s registry.Store) {
 	family(t, s)
@@ -311,7 +311,7 @@ func testDocumentSealFails(t *testing.T, s registry.Store) {
 	boom := errors.New("the access log is gone")
 	reg := issuer(s, func() time.Time { return Now }, "24299971206")
 	sealed := 0
-	_, err := reg.IssueAddressCertificate(context.Background(), owner.PIN, buildFrom, func(d registry.Document) error {
+	_, err := reg.IssueAddressCertificate(context.Background(), owner.PIN, buildFrom, func(_ registry.Tx, d registry.Document) error {
 		sealed++
 		return boom
 	})

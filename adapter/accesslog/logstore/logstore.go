@@ -92,6 +92,15 @@ func (b Batch) Continues(h Head, lo, hi uint64) error {
 		above("checkpoint", h.Checkpoint, func(i int) uint64 { return b.Checkpoints[i].Seq }, len(b.Checkpoints)))
 }
 
+// Committer stores batches under the contract of Backend.Commit. A
+// Backend is one, committing in transactions of its own; an implementation
+// may also offer one that commits inside a transaction of another store in
+// the same database (pglog.Store.In), whose batches become durable only
+// when that transaction commits, and are gone if it rolls back.
+type Committer interface {
+	Commit(ctx context.Context, prepare func(Head) (Batch, error)) error
+}
+
 // Backend stores one access log. Its methods are safe for concurrent use,
 // also from several processes (or nodes) when the implementation allows
 // them to share one store. Values passed in are copied before a method

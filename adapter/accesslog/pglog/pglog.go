@@ -3,12 +3,18 @@
 // logstore.Backend for the contract, docs/postgres.md for the design).
 //
 // One global chain with a database-side sequencer: each Commit is one
-// transaction that first locks the single row of access_log_head (SELECT
+// transaction that first takes the log's advisory lock
+// (postgres.LogLock) and locks the single row of access_log_head (SELECT
 // ... FOR UPDATE), then reads the head, lets the log chain its batch onto
 // it and inserts the batch. Commits from all nodes therefore run one at a
 // time, in the order they get the lock, and each continues the chain the
 // previous one left; a node that dies mid-commit holds the lock only until
 // PostgreSQL ends its session, and its transaction leaves nothing.
+//
+// A commit may also join a transaction of the registry on the same
+// database (In): a write's record then commits with its change, or not at
+// all. That transaction holds the lock from before its first statement
+// (pgstore's JoinLog), so no other commit runs while it is open.
 //
 // Durability: the transaction commits with synchronous_commit on (the pool
 // of internal/postgres sets it), so COMMIT returns only once the server
@@ -31,6 +37,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
+	"github.com/darbaza/darbaza/internal/postgres"
 )
 
 // CommitTimeout bounds one Commit, so that a database that stops answering
@@ -100,8 +107,13 @@ func (s *Store) Head(ctx context.Context) (logstore.Head, error) {
 	return readHead(ctx, s.pool)
 }
 
-// lockHead takes the sequencer's lock for the rest of tx.
+// lockHead takes the sequencer's lock for the rest of tx: the advisory
+// lock every commit and trim take (and a joined registry transaction
+// holds already), then the head row, as every version of this package has.
 func lockHead(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", postgres.LogLock); err != nil {
+		return fmt.Errorf("pglog: lock the head: %w", err)
+	}
 	var id int
 	if err := tx.QueryRow(ctx, "SELECT id FROM access_log_head WHERE id = 1 FOR UPDATE").Scan(&id); err != nil {
 		return fmt.Errorf("pglog: lock the head: %w", err)
@@ -119,49 +131,73 @@ func (s *Store) Commit(ctx context.Context, prepare func(logstore.Head) (logstor
 	ctx, cancel := context.WithTimeout(ctx, CommitTimeout)
 	defer cancel()
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
-		if err := lockHead(ctx, tx); err != nil {
-			return err
-		}
-		h, err := readHead(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if h.Format == nil {
-			return fmt.Errorf("%w: the database holds no log (Init was not called)", logstore.ErrCorrupt)
-		}
-		b, err := prepare(h)
-		if err != nil {
-			return err
-		}
-		if b.Empty() {
-			return nil
-		}
-		if err := b.Continues(h, 1, math.MaxInt64); err != nil {
-			return err
-		}
-		var subjects [][]any
-		records := make([][]any, 0, len(b.Records))
-		for _, r := range b.Records {
-			records = append(records, []any{int64(r.Seq), r.Value})
-			for _, sub := range r.Subjects {
-				subjects = append(subjects, []any{sub[:], int64(r.Seq)})
-			}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"access_log_records"}, []string{"seq", "value"}, pgx.CopyFromRows(records)); err != nil {
-			return fmt.Errorf("pglog: records: %w", err)
-		}
-		if len(subjects) > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"access_log_subjects"}, []string{"subject", "seq"}, pgx.CopyFromRows(subjects)); err != nil {
-				return fmt.Errorf("pglog: subjects: %w", err)
-			}
-		}
-		for _, c := range b.Checkpoints {
-			if _, err := tx.Exec(ctx, "INSERT INTO access_log_checkpoints (seq, value) VALUES ($1, $2)", int64(c.Seq), c.Value); err != nil {
-				return fmt.Errorf("pglog: checkpoint: %w", err)
-			}
-		}
-		return nil
+		return commitIn(ctx, tx, prepare)
 	})
+}
+
+// In returns a committer whose Commit runs inside tx, a transaction of
+// the caller's on this store's database, instead of one of its own: what
+// it stores commits or rolls back with tx, and is durable only once tx
+// commits. The caller must hold postgres.LogLock for tx's session since
+// before tx's first statement (pgstore.Store.JoinLog does), so that tx's
+// snapshot sees the newest head; a batch chained onto an older one is
+// refused (logstore.ErrConflict, or the primary key), never stored.
+func (s *Store) In(tx pgx.Tx) logstore.Committer { return joined{tx} }
+
+type joined struct{ tx pgx.Tx }
+
+func (j joined) Commit(ctx context.Context, prepare func(logstore.Head) (logstore.Batch, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return commitIn(ctx, j.tx, prepare)
+}
+
+// commitIn is Commit's work in tx: lock, read the head, prepare, check and
+// insert.
+func commitIn(ctx context.Context, tx pgx.Tx, prepare func(logstore.Head) (logstore.Batch, error)) error {
+	if err := lockHead(ctx, tx); err != nil {
+		return err
+	}
+	h, err := readHead(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if h.Format == nil {
+		return fmt.Errorf("%w: the database holds no log (Init was not called)", logstore.ErrCorrupt)
+	}
+	b, err := prepare(h)
+	if err != nil {
+		return err
+	}
+	if b.Empty() {
+		return nil
+	}
+	if err := b.Continues(h, 1, math.MaxInt64); err != nil {
+		return err
+	}
+	var subjects [][]any
+	records := make([][]any, 0, len(b.Records))
+	for _, r := range b.Records {
+		records = append(records, []any{int64(r.Seq), r.Value})
+		for _, sub := range r.Subjects {
+			subjects = append(subjects, []any{sub[:], int64(r.Seq)})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"access_log_records"}, []string{"seq", "value"}, pgx.CopyFromRows(records)); err != nil {
+		return fmt.Errorf("pglog: records: %w", err)
+	}
+	if len(subjects) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"access_log_subjects"}, []string{"subject", "seq"}, pgx.CopyFromRows(subjects)); err != nil {
+			return fmt.Errorf("pglog: subjects: %w", err)
+		}
+	}
+	for _, c := range b.Checkpoints {
+		if _, err := tx.Exec(ctx, "INSERT INTO access_log_checkpoints (seq, value) VALUES ($1, $2)", int64(c.Seq), c.Value); err != nil {
+			return fmt.Errorf("pglog: checkpoint: %w", err)
+		}
+	}
+	return nil
 }
 
 // clamp maps a sequence number onto bigint.
