@@ -67,17 +67,17 @@ func TestAWriteKilledAtEachStepLeavesNoChangeOrTheChangeWithItsRecord(t *testing
 			if code, out, errOut := darbaza(t, "audit", "verify", "--data", string(data)); code != 0 {
 				t.Fatalf("audit verify after the kill: exit %d\n%s%s", code, out, errOut)
 			}
-			sealed := okRecords(t, data, "submitRegistration")
+			sealed := okRecords(t, boltData(data), "submitRegistration")
 			if got := len(sealed) > 0; got != tc.sealed {
 				t.Errorf("OK records of submitRegistration after the kill: %v, want any: %v", sealed, tc.sealed)
 			}
-			a, ok := application(t, data, "AP-2026-000101")
+			a, ok := application(t, boltData(data), "AP-2026-000101")
 			if ok != tc.committed {
 				t.Fatalf("application kept %v, want %v", ok, tc.committed)
 			}
 			if ok {
-				checkChange(t, data, a, sealed)
-			} else if _, reg := registration(t, data, "R-AP-2026-000101"); reg {
+				checkChange(t, boltData(data), a, sealed)
+			} else if _, reg := registration(t, boltData(data), "R-AP-2026-000101"); reg {
 				t.Fatal("a registration without its application")
 			}
 
@@ -88,14 +88,14 @@ func TestAWriteKilledAtEachStepLeavesNoChangeOrTheChangeWithItsRecord(t *testing
 				t.Fatalf("the retry: %d %v\n%.600s", code, err, body)
 			}
 			s2.stop(t)
-			after, ok := application(t, data, "AP-2026-000101")
+			after, ok := application(t, boltData(data), "AP-2026-000101")
 			if !ok || len(after.Records) != 1 {
 				t.Fatalf("after the retry: kept %v, records %v; want one record", ok, after.Records)
 			}
 			if tc.committed && after.Records[0] != a.Records[0] {
 				t.Errorf("the retry changed the committed application: records %v, were %v", after.Records, a.Records)
 			}
-			checkChange(t, data, after, okRecords(t, data, "submitRegistration"))
+			checkChange(t, boltData(data), after, okRecords(t, boltData(data), "submitRegistration"))
 		})
 	}
 }
@@ -119,10 +119,33 @@ func signedSample(t *testing.T, s *testServer, name string) []byte {
 	return out
 }
 
+// stored is the data of a stopped server, or of a database that running
+// servers share: the flags that name it to the audit tools, and a
+// read-only view of its registry.
+type stored struct {
+	flags []string
+	view  func(t *testing.T, fn func(registry.Tx) error)
+}
+
+// boltData is the bbolt files in data.
+func boltData(data dataDir) stored {
+	return stored{flags: []string{"--data", string(data)}, view: func(t *testing.T, fn func(registry.Tx) error) {
+		t.Helper()
+		st, err := boltstore.Open(data.RegistryPath(), boltstore.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.View(context.Background(), fn); err != nil && !errors.Is(err, registry.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}}
+}
+
 // okRecords returns the ids of the log's OK records of service.
-func okRecords(t *testing.T, data dataDir, service string) map[string]bool {
+func okRecords(t *testing.T, s stored, service string) map[string]bool {
 	t.Helper()
-	code, list, errOut := darbaza(t, "audit", "list", "--data", string(data), "--outcome", adapter.OutcomeOK)
+	code, list, errOut := darbaza(t, append(append([]string{"audit", "list"}, s.flags...), "--outcome", adapter.OutcomeOK)...)
 	if code != 0 {
 		t.Fatalf("audit list: exit %d\n%s", code, errOut)
 	}
@@ -140,24 +163,11 @@ func okRecords(t *testing.T, data dataDir, service string) map[string]bool {
 	return ids
 }
 
-// withRegistry runs fn on the stopped server's registry, read-only.
-func withRegistry(t *testing.T, data dataDir, fn func(registry.Tx) error) {
-	t.Helper()
-	st, err := boltstore.Open(data.RegistryPath(), boltstore.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.View(context.Background(), fn); err != nil && !errors.Is(err, registry.ErrNotFound) {
-		t.Fatal(err)
-	}
-}
-
-func application(t *testing.T, data dataDir, number string) (registry.Application, bool) {
+func application(t *testing.T, s stored, number string) (registry.Application, bool) {
 	t.Helper()
 	var a registry.Application
 	found := false
-	withRegistry(t, data, func(tx registry.Tx) error {
+	s.view(t, func(tx registry.Tx) error {
 		var err error
 		a, err = tx.Application(number)
 		found = err == nil
@@ -166,11 +176,11 @@ func application(t *testing.T, data dataDir, number string) (registry.Applicatio
 	return a, found
 }
 
-func registration(t *testing.T, data dataDir, id string) (registry.Registration, bool) {
+func registration(t *testing.T, s stored, id string) (registry.Registration, bool) {
 	t.Helper()
 	var r registry.Registration
 	found := false
-	withRegistry(t, data, func(tx registry.Tx) error {
+	s.view(t, func(tx registry.Tx) error {
 		var err error
 		r, err = tx.Registration(id)
 		found = err == nil
@@ -182,14 +192,14 @@ func registration(t *testing.T, data dataDir, id string) (registry.Registration,
 // checkChange asserts the write contract on a committed application: its
 // record and its registration's are one durable OK record of the service,
 // and the owner has exactly one open residence, at his house.
-func checkChange(t *testing.T, data dataDir, a registry.Application, sealed map[string]bool) {
+func checkChange(t *testing.T, s stored, a registry.Application, sealed map[string]bool) {
 	t.Helper()
-	r, ok := registration(t, data, a.RegistrationID)
+	r, ok := registration(t, s, a.RegistrationID)
 	if !ok || len(a.Records) != 1 || r.Record != a.Records[0] || !sealed[r.Record] {
 		t.Errorf("application records %v, registration %s (kept %v) names %q; sealed records %v", a.Records, a.RegistrationID, ok, r.Record, sealed)
 	}
 	open := 0
-	withRegistry(t, data, func(tx registry.Tx) error {
+	s.view(t, func(tx registry.Tx) error {
 		regs, err := tx.RegistrationsOf(demo.PINFamilyOwner)
 		for _, x := range regs {
 			if x.Type == registry.Residence && x.Open() {

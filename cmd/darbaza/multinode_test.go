@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,9 @@ import (
 	"github.com/darbaza/darbaza/adapter"
 	"github.com/darbaza/darbaza/internal/pgtest"
 	"github.com/darbaza/darbaza/internal/postgres"
+	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/demo"
+	"github.com/darbaza/darbaza/registry/pgstore"
 )
 
 // pgCluster is a PostgreSQL server of the test's own, started with the
@@ -95,6 +98,42 @@ func pgDemo(tb testing.TB, c *pgCluster, dir string) {
 
 // copyDir copies the demo setup of one node for another: the same keys,
 // members and config, its own data folder.
+// importDataset migrates the database of the config cfg and imports a demo
+// dataset of persons people into it.
+func importDataset(t *testing.T, cfg string, persons int) {
+	t.Helper()
+	if code, out, errOut := darbaza(t, "migrate", "--config", cfg); code != 0 {
+		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
+	}
+	dataset := filepath.Join(t.TempDir(), "dataset.jsonl")
+	f, err := os.Create(dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Write(f, demo.Options{Persons: persons}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if code, out, errOut := darbaza(t, "import", "--config", cfg, dataset); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// pgData is the database of the config cfg (written by pgDemo) on c.
+func pgData(t *testing.T, c *pgCluster, cfg string) stored {
+	return stored{flags: []string{"--config", cfg}, view: func(t *testing.T, fn func(registry.Tx) error) {
+		t.Helper()
+		pool, err := postgres.Open(context.Background(), postgres.Options{DSN: c.dsn, PasswordFile: filepath.Join(filepath.Dir(cfg), "pg-password")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		if err := pgstore.New(pool).View(context.Background(), fn); err != nil && !errors.Is(err, registry.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}}
+}
+
 func copyDir(tb testing.TB, from, to string) {
 	tb.Helper()
 	if out, err := exec.Command("cp", "-a", from, to).CombinedOutput(); err != nil {
@@ -180,21 +219,7 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 	dirs := []string{filepath.Join(base, "node1"), filepath.Join(base, "node2"), filepath.Join(base, "node3")}
 	pgDemo(t, c, dirs[0])
 	cfg := filepath.Join(dirs[0], "darbaza.yaml")
-	if code, out, errOut := darbaza(t, "migrate", "--config", cfg); code != 0 {
-		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
-	}
-	dataset := filepath.Join(base, "dataset.jsonl")
-	f, err := os.Create(dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.Write(f, demo.Options{Persons: 200}); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if code, out, errOut := darbaza(t, "import", "--config", cfg, dataset); code != 0 {
-		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
-	}
+	importDataset(t, cfg, 200)
 	// A node whose subject key is not the others' is refused at start.
 	stray := filepath.Join(base, "stray")
 	copyDir(t, dirs[0], stray)
@@ -230,12 +255,20 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 		replies []reply
 		byNode1 []reply
 	)
+	// Beside the reads, each node is sent the same registration (one
+	// application number, a fresh xrd:id each time) again and again.
+	const writes = 6
 	for n, s := range nodes {
-		batches := make([][][]byte, callers)
+		batches := make([][][]byte, callers, callers+1)
 		for i := range batches {
 			from := (n*callers + i) * perCaller
 			batches[i] = signed[from : from+perCaller]
 		}
+		var again [][]byte
+		for range writes {
+			again = append(again, signedSample(t, s, "submitRegistration-self.xml"))
+		}
+		batches = append(batches, again)
 		wg.Go(func() {
 			rs := drive(t, s.URL, batches)
 			mu.Lock()
@@ -274,9 +307,23 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 	if code, out, errOut := darbaza(t, "audit", "verify", "--config", cfg); code != 0 {
 		t.Fatalf("audit verify after kill -9: exit %d\n%s%s", code, out, errOut)
 	}
+	// The registration was made once, on whichever node got there first,
+	// and names a durable OK record.
+	db := pgData(t, c, cfg)
+	if a, ok := application(t, db, "AP-2026-000101"); !ok {
+		t.Error("the registration sent to every node was not kept")
+	} else {
+		checkChange(t, db, a, okRecords(t, db, "submitRegistration"))
+	}
 	// Node 3 sees the accesses every node logged, node 1's too.
-	if n := historyCount(t, nodes[2], nodes[2].URL); n < len(answered) {
-		t.Errorf("getAccessHistory on node 3 lists %d accesses, but the nodes answered %d requests for the person", n, len(answered))
+	reads := 0
+	for _, req := range answered {
+		if !bytes.Contains(req, []byte("submitRegistration")) {
+			reads++
+		}
+	}
+	if n := historyCount(t, nodes[2], nodes[2].URL); n < reads {
+		t.Errorf("getAccessHistory on node 3 lists %d accesses, but the nodes answered %d requests for the person", n, reads)
 	}
 	// A request node 1 answered, replayed to node 2, is refused.
 	replayed := 0
@@ -398,6 +445,77 @@ func TestThreeNodesOnOneDatabase(t *testing.T) {
 		t.Errorf("%d records left in the database after archiving all, %v", left, err)
 	}
 	t.Logf("%d answers from three nodes (one killed after %d), %d OK records in the verified log", len(answered), killAfter, len(logged))
+}
+
+// TestOnPostgreSQLAWriteAndItsRecordSurviveAKillTogetherOrNotAtAll kills
+// a node with SIGKILL inside one submitRegistration: after it sealed the
+// answer but before the commit, and after the commit. The registry and the
+// log share the database, so the record was written by the write's own
+// transaction: killed before the commit, neither the change nor the record
+// is left (with bbolt, TestAWriteKilledAtEachStep..., the record of an
+// answer never sent stays); killed after, both are. A retry on a fresh
+// node then registers exactly once.
+func TestOnPostgreSQLAWriteAndItsRecordSurviveAKillTogetherOrNotAtAll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and the server twice per step")
+	}
+	for _, tc := range []struct {
+		step      string
+		env       string
+		committed bool
+	}{
+		{"after the seal, before the commit", crashAtEnv + "=seal", false},
+		{"after the commit, before the answer", crashAtEnv + "=commit", true},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			c := startCluster(t)
+			dir := filepath.Join(t.TempDir(), "node")
+			pgDemo(t, c, dir)
+			cfg := filepath.Join(dir, "darbaza.yaml")
+			importDataset(t, cfg, 20)
+			s := startServerEnv(t, dir, tc.env)
+			if code, body, err := postWith(http.DefaultClient, s.URL, signedSample(t, s, "submitRegistration-self.xml")); err == nil {
+				t.Fatalf("an answer (%d) from a node that should have died first:\n%.400s", code, body)
+			}
+			select {
+			case <-s.done:
+			case <-time.After(time.Minute):
+				t.Fatal("the node did not kill itself")
+			}
+			if ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+				t.Fatalf("the node ended with %v, want SIGKILL from the hook\n%s", s.cmd.ProcessState, s.stderr)
+			}
+			if code, out, errOut := darbaza(t, "audit", "verify", "--config", cfg); code != 0 {
+				t.Fatalf("audit verify after the kill: exit %d\n%s%s", code, out, errOut)
+			}
+			db := pgData(t, c, cfg)
+			sealed := okRecords(t, db, "submitRegistration")
+			if got := len(sealed) > 0; got != tc.committed {
+				t.Errorf("OK records of submitRegistration after the kill: %v; want some only if the change committed (%v)", sealed, tc.committed)
+			}
+			a, ok := application(t, db, "AP-2026-000101")
+			if ok != tc.committed {
+				t.Fatalf("application kept %v, want %v", ok, tc.committed)
+			}
+			if ok {
+				checkChange(t, db, a, sealed)
+			} else if _, reg := registration(t, db, "R-AP-2026-000101"); reg {
+				t.Fatal("a registration without its application")
+			}
+
+			s2 := startServerAt(t, dir)
+			code, body, err := postWith(http.DefaultClient, s2.URL, signedSample(t, s2, "submitRegistration-self.xml"))
+			if err != nil || code != http.StatusOK || !strings.Contains(body, "<decision>registered</decision>") {
+				t.Fatalf("the retry: %d %v\n%.600s", code, err, body)
+			}
+			s2.stop(t)
+			after, ok := application(t, db, "AP-2026-000101")
+			if !ok || len(after.Records) != 1 {
+				t.Fatalf("after the retry: kept %v, records %v; want one record", ok, after.Records)
+			}
+			checkChange(t, db, after, okRecords(t, db, "submitRegistration"))
+		})
+	}
 }
 
 // TestServeRefusesABadDatabaseSetup: a password in the DSN, a schema not
