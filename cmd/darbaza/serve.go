@@ -273,6 +273,10 @@ func loadServerKeys(data dataDir, cfg config.Signing, logger *slog.Logger) (serv
 // Hague list, loading the demo dataset into it when demo is set and it is
 // empty.
 func openRegistry(ctx context.Context, data dataDir, pg *pgxpool.Pool, demo bool, apps config.Registration, hague registry.HagueList, logger *slog.Logger) (*registry.Registry, error) {
+	// On PostgreSQL a write holds the access log's lock (JoinLog) and
+	// its record must join its transaction: newHandler sets
+	// adapter.Options.JoinLog whenever pg is set. (A write holding the
+	// lock whose record went to the group commit would wait for itself.)
 	var rs registry.Store = pgstore.New(pg).JoinLog()
 	if pg == nil {
 		file, err := boltstore.Open(data.RegistryPath(), boltstore.Options{})
