@@ -604,11 +604,10 @@ func (l *Log) commit(batch []*request, tick bool) {
 				recs = append(recs, &req.rec)
 			}
 		}
-		b, s, hh, err := chain(h.seq, h.hash, recs)
-		if err != nil {
+		var b logstore.Batch
+		if b, seq, hash, err = chain(h.seq, h.hash, recs); err != nil {
 			return logstore.Batch{}, err
 		}
-		seq, hash = s, hh
 		moved := lastCP == nil && seq > 0 || lastCP != nil && lastCP.Seq != seq
 		if (wantCP && (moved || lastCP == nil)) || (tick && moved) {
 			cp := &Checkpoint{Seq: seq, Head: hash, Time: l.now().UTC().Round(0)}
