@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/darbaza/darbaza/adapter/accesslog/logstore"
 )
 
 func TestAppendChainsRecordsAndStoresOnlyHMACsOfPINs(t *testing.T) {
@@ -384,5 +386,52 @@ func TestBackupIsAVerifiableLogWhileAppendsGoOn(t *testing.T) {
 	}
 	if rep.Records != 50 {
 		t.Errorf("backup holds %d records, want 50", rep.Records)
+	}
+}
+
+// rolledBack is a committer whose transaction prepares the batch and then
+// rolls back, as a registry transaction that fails after its seal does.
+type rolledBack struct{ store logstore.Backend }
+
+var errRolledBack = errors.New("the caller's transaction rolled back")
+
+func (c rolledBack) Commit(ctx context.Context, prepare func(logstore.Head) (logstore.Batch, error)) error {
+	h, err := c.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := prepare(h); err != nil {
+		return err
+	}
+	return errRolledBack
+}
+
+// AppendIn chains its record onto the head its committer reads, beside
+// the group commit's records; a committer that fails returns its error,
+// stores nothing, and leaves the log accepting records.
+func TestAppendInChainsOntoTheHeadAndAFailedOneLeavesTheLogAvailable(t *testing.T) {
+	k := newECKey(t)
+	l := openTestLog(t, testOptions(t, k, filepath.Join(t.TempDir(), "access.db")))
+	ctx := context.Background()
+	appendN(t, l, 3)
+	rec, err := l.AppendIn(ctx, l.store, testEntry(4))
+	if err != nil || rec.Seq != 4 {
+		t.Fatalf("AppendIn = seq %d, %v; want 4", rec.Seq, err)
+	}
+	if _, err := l.AppendIn(ctx, rolledBack{l.store}, testEntry(5)); !errors.Is(err, errRolledBack) {
+		t.Fatalf("AppendIn with a failing committer = %v, want its error", err)
+	}
+	if err := l.Healthy(); err != nil {
+		t.Fatalf("a failed AppendIn made the log unavailable: %v", err)
+	}
+	if r, err := l.Append(ctx, testEntry(6)); err != nil || r.Seq != 5 {
+		t.Fatalf("Append after = seq %d, %v; want 5", r.Seq, err)
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := l.Verify(ctx, verifyOpts(k))
+	if err != nil || rep.Records != 5 {
+		t.Fatalf("Verify = %+v, %v; want 5 records", rep, err)
 	}
 }
