@@ -105,7 +105,7 @@ func New(opt Options) *Handler {
 		opt.Now = time.Now
 	}
 	if opt.NewID == nil {
-		opt.NewID = newUUID
+		opt.NewID = accesslog.NewRecordID
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)

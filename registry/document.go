@@ -328,9 +328,13 @@ func (g *Registry) Document(ctx context.Context, number string) (Document, error
 
 // RevokeDocument withdraws document number from at on: a check at or
 // after at answers [DocumentRevoked]. Revoking a revoked document keeps
-// the first time. It fails with [ErrInvalidID] for a malformed number and
-// [ErrNotFound] for one never issued.
-func (g *Registry) RevokeDocument(ctx context.Context, number string, at time.Time) (Document, error) {
+// the first time. Inside the transaction, once the document is revoked
+// (now or before), seal is called with the transaction and the document,
+// for the caller to record the act before it commits (nil: not called);
+// an error from it commits nothing and is returned. It fails with
+// [ErrInvalidID] for a malformed number and [ErrNotFound] for one never
+// issued.
+func (g *Registry) RevokeDocument(ctx context.Context, number string, at time.Time, seal func(Tx, Document) error) (Document, error) {
 	if err := ValidDocumentNumber(number); err != nil {
 		return Document{}, err
 	}
@@ -342,9 +346,14 @@ func (g *Registry) RevokeDocument(ctx context.Context, number string, at time.Ti
 		}
 		if d.Revoked.IsZero() {
 			d.Revoked = at
-			_, err = tx.PutDocument(d)
+			if _, err := tx.PutDocument(d); err != nil {
+				return err
+			}
 		}
-		return err
+		if seal != nil {
+			return seal(tx, d)
+		}
+		return nil
 	})
 	return d, err
 }

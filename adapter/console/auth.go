@@ -329,9 +329,7 @@ func (c *Console) uuid() string {
 	if _, err := io.ReadFull(c.opts.Rand, b[:]); err != nil {
 		panic(fmt.Sprintf("console: randomness failed: %v", err))
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return accesslog.RecordIDFrom(b)
 }
 
 // unavailable refuses an action whose record could not be made durable:

@@ -10,11 +10,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter"
+	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/adapter/certificate"
 	"github.com/darbaza/darbaza/adapter/config"
 	"github.com/darbaza/darbaza/registry"
@@ -66,8 +68,12 @@ render  for operators: renders the signed PDF and the QR code of an issued
         stopped: the store is opened read-only) or from its XML file, with
         the document-signing key the config names; the XML must verify
         against that key's certificate.
-revoke  for operators: withdraws an issued certificate (the server must be
-        stopped); verifyDocument answers DocumentRevoked from then on.
+revoke  for operators: withdraws an issued certificate; verifyDocument
+        answers DocumentRevoked from then on. The act is recorded in the
+        access log, as client operator/USER (the system user running it),
+        service certificate.revoke, with the certificate's holder as its
+        subject, before the revocation commits. With bbolt the server must
+        be stopped; with PostgreSQL it may run.
 
 Run 'darbaza certificate <verb> -h' for the flags of a verb.
 `
@@ -311,12 +317,21 @@ func runCertificateRevoke(ctx context.Context, args []string, stdout, stderr io.
 	if err != nil {
 		return fail(2, err)
 	}
-	store, closeStore, err := openConfiguredStore(ctx, cfg, false)
+	op, err := openOperatorWrite(ctx, cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
-		return fail(1, fmt.Errorf("%w (is the server running?)", err))
+		return fail(1, err)
 	}
-	defer closeStore()
-	d, err := registry.New(store, registry.Options{}).RevokeDocument(ctx, fl.Arg(0), time.Now())
+	start := time.Now()
+	d, err := registry.New(op.store, registry.Options{}).RevokeDocument(ctx, fl.Arg(0), start,
+		func(tx registry.Tx, d registry.Document) error {
+			return op.record(ctx, tx, accesslog.Entry{
+				Time: start, Service: "certificate.revoke", Outcome: adapter.OutcomeOK, Subjects: []string{d.PIN},
+				Reason: fmt.Sprintf("certificate %s revoked as of %s", d.Number, certificate.ShowTime(d.Revoked)),
+			})
+		})
+	if cerr := op.close(); err == nil && cerr != nil {
+		return fail(1, cerr)
+	}
 	if err != nil {
 		return fail(1, err)
 	}

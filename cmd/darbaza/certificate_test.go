@@ -74,6 +74,16 @@ func TestCertificateIssueVerifyAndRender(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "revoked") {
 		t.Errorf("certificate revoke: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// The revocation is in the access log, as the operator's, and the log
+	// still verifies.
+	code, stdout, stderr = darbaza(t, "audit", "list", "--config", filepath.Join(s.Dir, "darbaza.yaml"), "--service", "certificate.revoke")
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); code != 0 || len(lines) != 1 ||
+		!strings.Contains(lines[0], "\tclient="+operatorClientPrefix+operatorName()+"\t") || !strings.Contains(lines[0], "\tOK\t") {
+		t.Errorf("audit list --service certificate.revoke: exit %d, want one OK record of the operator\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := darbaza(t, "audit", "verify", "--config", filepath.Join(s.Dir, "darbaza.yaml")); code != 0 {
+		t.Errorf("audit verify after the revocation: exit %d\n%s%s", code, stdout, stderr)
+	}
 	s2 := startServerAt(t, s.Dir)
 	if code, stdout, _ := darbaza(t, "send", "--url", s2.URL, "--key", key, "--cert", cert, "--server-cert", s2.adapterCert(),
 		writeRequest(t, number)); code != 0 || !strings.Contains(stdout, "<code>DocumentRevoked</code>") {

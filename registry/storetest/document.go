@@ -267,13 +267,24 @@ func testDocumentRevoked(t *testing.T, s registry.Store) {
 	d := certificateOf("24299971206", Now)
 	update(t, s, func(tx registry.Tx) error { _, err := tx.PutDocument(d); return err })
 	reg := issuer(s, func() time.Time { return Now }, "")
-	if _, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(time.Hour)); err != nil {
+	// A seal that fails (the act could not be recorded) revokes nothing.
+	boom := errors.New("the access log is gone")
+	failing := func(registry.Tx, registry.Document) error { return boom }
+	if _, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(time.Minute), failing); !errors.Is(err, boom) {
+		t.Fatalf("a revocation whose seal failed: %v, want the seal's error", err)
+	}
+	var sealed []registry.Document
+	seal := func(_ registry.Tx, d registry.Document) error { sealed = append(sealed, d); return nil }
+	if _, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(time.Hour), seal); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(2*time.Hour)); err != nil || !got.Revoked.Equal(Now.Add(time.Hour)) {
+	if len(sealed) != 1 || !sealed[0].Revoked.Equal(Now.Add(time.Hour)) {
+		t.Errorf("sealed %v; want the document revoked at the second call's time, once", sealed)
+	}
+	if got, err := reg.RevokeDocument(context.Background(), d.Number, Now.Add(2*time.Hour), nil); err != nil || !got.Revoked.Equal(Now.Add(time.Hour)) {
 		t.Errorf("revoked again: %v, %v; want the first time kept", got.Revoked, err)
 	}
-	if _, err := reg.RevokeDocument(context.Background(), "31415926535", Now); !errors.Is(err, registry.ErrNotFound) {
+	if _, err := reg.RevokeDocument(context.Background(), "31415926535", Now, nil); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("revoking a number never issued: %v", err)
 	}
 	for at, want := range map[time.Time]registry.DocumentStatus{
