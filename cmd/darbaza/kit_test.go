@@ -104,3 +104,16 @@ func TestTheWSDLIsServedUnderAnyLetterCase(t *testing.T) {
 		}
 	}
 }
+
+// TestSendNamesAWrongServerCertificate: an answer checked against a
+// certificate that is not Darbaza's is refused, and the message says it is
+// --server-cert that does not match.
+func TestSendNamesAWrongServerCertificate(t *testing.T) {
+	s := startServer(t)
+	key, cert := s.member("portal")
+	sample := filepath.Join("..", "..", "testdata", "requests", "getPerson-found.xml")
+	code, out, errOut := darbaza(t, "send", "--url", s.URL, "--key", key, "--cert", cert, "--server-cert", cert, sample)
+	if code != 1 || !strings.Contains(errOut, "other than --server-cert") {
+		t.Errorf("send with the member's own certificate as --server-cert: exit %d, want 1 naming --server-cert\n%s%s", code, out, errOut)
+	}
+}

@@ -141,6 +141,9 @@ func verifyAnswer(doc *etree.Document, request []byte, pinned []*x509.Certificat
 			break
 		}
 	}
+	if errors.Is(err, signing.ErrUntrustedCertificate) {
+		return errors.New("it is signed with a certificate other than --server-cert (is that Darbaza's certificate, keys/adapter.crt of the server's data folder?)")
+	}
 	if err != nil {
 		return err
 	}
