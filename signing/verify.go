@@ -32,6 +32,8 @@ type Policy struct {
 	MaxAge        time.Duration    // Created must be newer than Now-MaxAge-MaxSkew; 0 = DefaultMaxAge
 	MaxReferences int              // most ds:Reference elements read; 0 = DefaultMaxReferences
 	Now           func() time.Time // nil = time.Now
+
+	tokens tokenCache // parsed BinarySecurityTokens; a Policy must not be copied once used
 }
 
 func (p *Policy) now() time.Time {
@@ -147,7 +149,7 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 			return nil, fmt.Errorf("%w: #%s", ErrUnknownID, r.id)
 		}
 	}
-	cert, err := parseToken(sec.token)
+	cert, fingerprint, err := p.tokens.parse(sec.token)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +176,7 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 	// Digest every reference in place, recording what each really covers.
 	v := &Verified{
 		Certificate:     cert,
-		Fingerprint:     Fingerprint(cert),
+		Fingerprint:     fingerprint,
 		Member:          member,
 		SignatureMethod: sig.methodURI,
 		Created:         created,
@@ -230,11 +232,8 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 // parseToken decodes the BinarySecurityToken as an X.509 v3 certificate
 // (X.509 Certificate Token Profile 1.1, section 3.1).
 func parseToken(tok *etree.Element) (*x509.Certificate, error) {
-	if vt, _ := attr(tok, "ValueType"); vt != valueTypeX509v3 {
-		return nil, fmt.Errorf("%w: ValueType %q", ErrCertificateUnparsable, vt)
-	}
-	if et, ok := attr(tok, "EncodingType"); ok && et != encodingTypeBase64 {
-		return nil, fmt.Errorf("%w: EncodingType %q", ErrCertificateUnparsable, et)
+	if err := checkTokenType(tok); err != nil {
+		return nil, err
 	}
 	der, err := decodeBase64(tok.Text())
 	if err != nil {
@@ -245,6 +244,18 @@ func parseToken(tok *etree.Element) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("%w: %w", ErrCertificateUnparsable, err)
 	}
 	return cert, nil
+}
+
+// checkTokenType refuses a BinarySecurityToken that is not an X.509 v3
+// certificate in base64.
+func checkTokenType(tok *etree.Element) error {
+	if vt, _ := attr(tok, "ValueType"); vt != valueTypeX509v3 {
+		return fmt.Errorf("%w: ValueType %q", ErrCertificateUnparsable, vt)
+	}
+	if et, ok := attr(tok, "EncodingType"); ok && et != encodingTypeBase64 {
+		return fmt.Errorf("%w: EncodingType %q", ErrCertificateUnparsable, et)
+	}
+	return nil
 }
 
 // checkKey refuses keys the profile does not allow and keys that do not fit
