@@ -27,3 +27,22 @@ func BenchmarkParseSigned(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBytes measures serializing a signed getPerson response (its
+// Cyrillic text, base64 token and signature) as the server sends it.
+func BenchmarkBytes(b *testing.B) {
+	doc, err := ParseXML(readFile(b, "../testdata/responses/getPerson-found.xml"), Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc.WriteSettings = messageSettings
+	m := &Message{Doc: doc}
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := m.Bytes()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(out)))
+	}
+}
