@@ -198,3 +198,44 @@ func FuzzFastParse(f *testing.F) {
 		checkFast(t, raw)
 	})
 }
+
+// grow adds an attribute and two children to every element under el, and
+// removes its first child, as a signer and a response builder change a
+// parsed tree.
+func grow(el *etree.Element) {
+	for _, c := range el.ChildElements() {
+		grow(c)
+	}
+	el.CreateAttr("added", el.Tag)
+	el.CreateElement("added").SetText(el.Tag)
+	el.InsertChildAt(0, etree.NewText("first"))
+	el.RemoveChildAt(1)
+}
+
+func TestAFastTreeChangesLikeEtreesOwn(t *testing.T) {
+	for _, path := range xmlFiles(t) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		norm, err := prescan(raw, DefaultLimits)
+		if err != nil {
+			continue
+		}
+		fast, ok := fastParse(string(norm), DefaultLimits.MaxDepth+1)
+		if !ok {
+			continue
+		}
+		slow, err := slowParse(norm, DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The slices the fast parser hands out share arrays: a change to
+		// one element must not reach its neighbours.
+		grow(fast.Root())
+		grow(slow.Root())
+		if d := sameTree(&fast.Element, &slow.Element, ""); d != "" {
+			t.Errorf("%s: after the same changes: %s", path, d)
+		}
+	}
+}
