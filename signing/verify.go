@@ -315,7 +315,8 @@ func verifySignatureValue(pub crypto.PublicKey, alg signatureAlgorithm, signedIn
 // later than now+MaxSkew and no earlier than now-MaxAge-MaxSkew, Expires
 // later than now-MaxSkew.
 func (p *Policy) checkTimestamp(ts *etree.Element, now time.Time) (created, expires time.Time, err error) {
-	kids := ts.ChildElements()
+	var buf [2]*etree.Element
+	kids := childElements(buf[:0], ts)
 	if len(kids) != 2 || !is(kids[0], nsWSU, "Created") || !is(kids[1], nsWSU, "Expires") {
 		return created, expires, fmt.Errorf("%w: want exactly wsu:Created then wsu:Expires", ErrTimestampInvalid)
 	}
