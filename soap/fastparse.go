@@ -119,8 +119,14 @@ type nodes struct {
 func newNodes(doc string) nodes {
 	// Every element but an empty one has an end tag: about half the
 	// markup's "<" are elements, and as many text nodes lie between them.
-	return nodes{size: strings.Count(doc, "<")/2 + 1}
+	// The guess is capped: "<" inside comments count too, and an array is
+	// only made when a node needs it, so memory follows the nodes there are.
+	return nodes{size: min(strings.Count(doc, "<")/2+1, maxNodeArray)}
 }
+
+// maxNodeArray is the most nodes of a kind one array holds (an element is
+// under 100 bytes); a larger document takes more arrays.
+const maxNodeArray = 256
 
 func (n *nodes) element(name string) *etree.Element {
 	if len(n.els) == 0 {

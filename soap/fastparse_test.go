@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -237,5 +238,20 @@ func TestAFastTreeChangesLikeEtreesOwn(t *testing.T) {
 		if d := sameTree(&fast.Element, &slow.Element, ""); d != "" {
 			t.Errorf("%s: after the same changes: %s", path, d)
 		}
+	}
+}
+
+func TestMarkupInCommentsDoesNotSizeTheTree(t *testing.T) {
+	// Every "<" counts in the guess at the tree's size; a comment full of
+	// them must not make the parser allocate arrays for nodes that are not there.
+	doc := "<a><!--" + strings.Repeat("<", 200_000) + "--></a>"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, ok := fastParse(doc, DefaultLimits.MaxDepth+1); !ok {
+		t.Fatal("fastParse left a plain comment to the slow path")
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+		t.Errorf("parsing one element allocated %d bytes", n)
 	}
 }
