@@ -48,18 +48,41 @@ func TestTheTokenCacheIsBounded(t *testing.T) {
 	text := tok.Text()
 	for i := range maxCachedTokens + 1 {
 		tok.SetText(text + "\n" + strings.Repeat(" ", i)) // whitespace is allowed in base64Binary: each a distinct key
-		if _, _, err := c.parse(tok); err != nil {
-			t.Fatal(err)
+		cert, fp, cached, err := c.parse(tok)
+		if err != nil || cached {
+			t.Fatalf("a new token: cached %v, err %v", cached, err)
 		}
+		c.keep(tok, cert, fp)
 		if len(c.m) > maxCachedTokens {
 			t.Fatalf("%d tokens cached, the bound is %d", len(c.m), maxCachedTokens)
 		}
 	}
+	tok.SetText(text + strings.Repeat(" ", maxCachedTokenText))
+	cert, fp, _, err := c.parse(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.keep(tok, cert, fp)
+	if _, ok := c.m[tok.Text()]; ok {
+		t.Error("a token text over maxCachedTokenText was cached")
+	}
+}
+
+func TestOnlyBoundCertificatesAreCached(t *testing.T) {
+	doc := signedRequest(t, KeyECDSAP256)
+	p := policyFor(testSigner(t, KeyRSA2048).Certificate, requester) // the request's certificate is a stranger's
+	if _, err := p.Check(doc, requester, requiredParts(t, doc)); !isErr(err, ErrUntrustedCertificate) {
+		t.Fatalf("got %v, want ErrUntrustedCertificate", err)
+	}
+	if len(p.tokens.m) != 0 {
+		t.Error("an untrusted certificate was cached")
+	}
+	tok := find(t, doc, nsWSSE, "BinarySecurityToken")
 	tok.SetText("not base64!")
-	if _, _, err := c.parse(tok); !isErr(err, ErrCertificateUnparsable) {
+	if _, err := p.Check(doc, requester, requiredParts(t, doc)); !isErr(err, ErrCertificateUnparsable) {
 		t.Errorf("an unparsable token: got %v, want ErrCertificateUnparsable", err)
 	}
-	if _, ok := c.m["not base64!"]; ok {
+	if len(p.tokens.m) != 0 {
 		t.Error("a refused token was cached")
 	}
 }

@@ -149,7 +149,7 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 			return nil, fmt.Errorf("%w: #%s", ErrUnknownID, r.id)
 		}
 	}
-	cert, fingerprint, err := p.tokens.parse(sec.token)
+	cert, fingerprint, cached, err := p.tokens.parse(sec.token)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +164,9 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 	member, legacy, err := bind(cert)
 	if err != nil {
 		return nil, err
+	}
+	if !cached {
+		p.tokens.keep(sec.token, cert, fingerprint)
 	}
 	if sig.usesSHA1() && !legacy {
 		return nil, ErrSHA1NotAllowed
