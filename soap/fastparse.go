@@ -142,13 +142,23 @@ func (n *nodes) element(name string) *etree.Element {
 	return el
 }
 
+// text returns a text node holding data, flagged as whitespace or not
+// as etree's reader flags it.
 func (n *nodes) text(data string) *etree.CharData {
+	t := n.plainText(data)
+	t.SetData(data)
+	return t
+}
+
+// plainText returns a text node holding data without the whitespace flag,
+// as SetText and NewText make them.
+func (n *nodes) plainText(data string) *etree.CharData {
 	if len(n.texts) == 0 {
 		n.texts = make([]etree.CharData, n.size)
 	}
 	t := &n.texts[0]
 	n.texts = n.texts[1:]
-	t.SetData(data)
+	t.Data = data
 	return t
 }
 
@@ -169,6 +179,16 @@ func (n *nodes) attach(el *etree.Element, kids []etree.Token, first int) []etree
 	}
 	clear(kids[first:])
 	return kids[:first]
+}
+
+// kidSlice returns an empty slice with room for count children.
+func (n *nodes) kidSlice(count int) []etree.Token {
+	if len(n.kids) < count {
+		n.kids = make([]etree.Token, max(count, 2*n.size))
+	}
+	k := n.kids[:0:count]
+	n.kids = n.kids[count:]
+	return k
 }
 
 // attrSlice returns an empty slice with room for count attributes.
