@@ -64,3 +64,34 @@ func TestInternalErrorsReachNeitherCallerNorLogWithAPIN(t *testing.T) {
 		t.Errorf("a raw PIN reached the application log:\n%s", logs.String())
 	}
 }
+
+// expectingLog counts the records the pipeline announces (Expect) and
+// notes how many were announced when each Append came.
+type expectingLog struct {
+	adapter.AccessLog
+	expected int
+	atAppend []int
+}
+
+func (l *expectingLog) Expect(delta int) { l.expected += delta }
+
+func (l *expectingLog) Append(ctx context.Context, e accesslog.Entry) (accesslog.Record, error) {
+	l.atAppend = append(l.atAppend, l.expected)
+	return l.AccessLog.Append(ctx, e)
+}
+
+func TestEveryRequestAnnouncesItsRecordToTheLogAndWithdrawsIt(t *testing.T) {
+	var log *expectingLog
+	hs := newHarnessWith(t, func(o *adapter.Options) {
+		log = &expectingLog{AccessLog: o.Log}
+		o.Log = log
+	})
+	hs.send(hs.sign(readSample(t, "../testdata/requests/getPerson-found.xml"), portal))
+	hs.send(readSample(t, "../testdata/requests/getPerson-found.xml")) // unsigned: refused, and recorded
+	if len(log.atAppend) != 2 || log.atAppend[0] != 1 || log.atAppend[1] != 1 {
+		t.Errorf("records announced at each Append = %v, want [1 1]: a lone request's own record", log.atAppend)
+	}
+	if log.expected != 0 {
+		t.Errorf("%d records still announced after every request ended, want 0", log.expected)
+	}
+}

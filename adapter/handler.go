@@ -142,13 +142,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		release, err = h.admit(r.Context())
 		if err == nil {
 			defer release()
+			h.announce(x)
+			defer h.withdraw(x) // after write's; a panic must not leave it announced
 			msg, err = h.handle(r, x, raw)
 		}
 	}
 	switch {
 	case x.sealed != nil && err == nil:
 		// A write: its response and record are durable, its change committed.
-		h.write(w, e, x.sealed, http.StatusOK)
+		h.write(w, x, x.sealed, http.StatusOK)
 		return
 	case x.sealed != nil:
 		// A write sealed but not committed: its record stands for an
@@ -168,7 +170,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, _ = soap.NewFault(nil, f.code, reason, e.ID).Bytes()
 		e.Outcome, status = f.code, f.status
 	}
-	h.write(w, e, out, status)
+	h.write(w, x, out, status)
 }
 
 // exchange is one request on its way through the pipeline.
@@ -177,6 +179,8 @@ type exchange struct {
 	env    *soap.Envelope   // the decoded request, nil until decoded
 	call   *Call            // the service's call, nil until routed
 	sealed []byte           // a write's sealed response (Seal), durable in the log
+
+	announced expecter // the log told of this exchange's record (announce), until write
 }
 
 // receive checks the method and content type and reads the body, within
@@ -320,6 +324,20 @@ func (h *Handler) admit(ctx context.Context) (release func(), err error) {
 		return nil, errBusy("no slot freed within " + h.opt.QueueWait.String())
 	case <-ctx.Done():
 		return nil, errGone
+	}
+}
+
+// expecter is the optional part of an AccessLog that commits fuller
+// batches when told how many records are on their way
+// (accesslog.Log.Expect).
+type expecter interface{ Expect(delta int) }
+
+// announce tells the access log that x, which holds a slot now, will
+// append a record; write withdraws it once the record is durable.
+func (h *Handler) announce(x *exchange) {
+	if ex, ok := h.opt.Log.(expecter); ok {
+		ex.Expect(1)
+		x.announced = ex
 	}
 }
 
@@ -496,8 +514,20 @@ func (h *Handler) joined(tx registry.Tx) logstore.Committer {
 	return h.opt.JoinLog(tx)
 }
 
-// write sends a response whose access record is durable.
-func (h *Handler) write(w http.ResponseWriter, e *accesslog.Entry, out []byte, status int) {
+// withdraw tells the access log that x's announced record is no longer on
+// its way (it is durable, or will never come); once.
+func (h *Handler) withdraw(x *exchange) {
+	if x.announced != nil {
+		x.announced.Expect(-1)
+		x.announced = nil
+	}
+}
+
+// write sends a response whose access record is durable, first telling
+// the access log that the record announced for it is no longer on its way.
+func (h *Handler) write(w http.ResponseWriter, x *exchange, out []byte, status int) {
+	h.withdraw(x)
+	e := x.entry
 	h.opt.Metrics.observe(e.Service, e.Outcome, e.Latency)
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	// Known length: net/http then sends the body as is instead of in

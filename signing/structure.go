@@ -98,7 +98,7 @@ func envelopeParts(env *etree.Element) (header, body *etree.Element, err error) 
 	if env == nil || !is(env, nsSOAP11, "Envelope") {
 		return nil, nil, fmt.Errorf("%w: root is not a SOAP 1.1 Envelope", ErrMalformed)
 	}
-	for _, c := range env.ChildElements() {
+	for c := range env.ChildElementsSeq() {
 		switch {
 		case is(c, nsSOAP11, "Header"):
 			if header != nil {
@@ -133,7 +133,7 @@ func findSecurity(header *etree.Element, idx *docIndex) (*securityHeader, error)
 	if header == nil || h.security.Parent() != header {
 		return nil, fmt.Errorf("%w: wsse:Security is not a child of soap:Header", ErrMalformed)
 	}
-	for _, c := range h.security.ChildElements() {
+	for c := range h.security.ChildElementsSeq() {
 		switch {
 		case is(c, nsWSSE, "BinarySecurityToken"):
 			if h.token != nil {
@@ -202,12 +202,13 @@ func (s *signature) usesSHA1() bool {
 // SignedInfo, SignatureValue, KeyInfo and nothing else; every algorithm and
 // transform on the allow-list; at most maxRefs references, each "#id".
 func parseSignature(sig *etree.Element, maxRefs int) (*signature, error) {
-	parts := sig.ChildElements()
+	var buf, siBuf [8]*etree.Element // room for what the profile allows, without a slice per call
+	parts := childElements(buf[:0], sig)
 	if len(parts) != 3 || !is(parts[0], nsDSig, "SignedInfo") || !is(parts[1], nsDSig, "SignatureValue") || !is(parts[2], nsDSig, "KeyInfo") {
 		return nil, fmt.Errorf("%w: ds:Signature must hold exactly SignedInfo, SignatureValue and KeyInfo", ErrMalformed)
 	}
 	s := &signature{signedInfo: parts[0]}
-	si := parts[0].ChildElements()
+	si := childElements(siBuf[:0], parts[0])
 	if len(si) < 3 || !is(si[0], nsDSig, "CanonicalizationMethod") || !is(si[1], nsDSig, "SignatureMethod") {
 		return nil, fmt.Errorf("%w: SignedInfo must hold CanonicalizationMethod, SignatureMethod and References", ErrMalformed)
 	}
@@ -223,7 +224,7 @@ func parseSignature(sig *etree.Element, maxRefs int) (*signature, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: SignatureMethod %q", ErrUnsupportedAlgorithm, s.methodURI)
 	}
-	if len(si[1].ChildElements()) != 0 {
+	if hasChildElement(si[1]) {
 		return nil, fmt.Errorf("%w: SignatureMethod has parameters", ErrUnsupportedAlgorithm)
 	}
 	s.method = alg
@@ -258,8 +259,9 @@ func excC14N(el *etree.Element, what string, refusal error) ([]string, error) {
 		return nil, fmt.Errorf("%w: %s %q", refusal, what, uri)
 	}
 	var prefixes []string
-	for i, c := range el.ChildElements() {
-		if i > 0 || !is(c, nsExcC14N, "InclusiveNamespaces") {
+	i := 0
+	for c := range el.ChildElementsSeq() {
+		if i++; i > 1 || !is(c, nsExcC14N, "InclusiveNamespaces") {
 			return nil, fmt.Errorf("%w: unexpected %s in %s", ErrMalformed, qname(c), what)
 		}
 		list, _ := attr(c, "PrefixList")
@@ -278,11 +280,12 @@ func parseReference(el *etree.Element) (reference, error) {
 		return r, fmt.Errorf("%w: reference URI %q is not a same-document #id", ErrMalformed, uri)
 	}
 	r.id = uri[1:]
-	parts := el.ChildElements()
+	var buf, tBuf [4]*etree.Element
+	parts := childElements(buf[:0], el)
 	if len(parts) != 3 || !is(parts[0], nsDSig, "Transforms") || !is(parts[1], nsDSig, "DigestMethod") || !is(parts[2], nsDSig, "DigestValue") {
 		return r, fmt.Errorf("%w: reference %s must hold Transforms, DigestMethod and DigestValue (Exclusive C14N is required)", ErrUnsupportedTransform, uri)
 	}
-	transforms := parts[0].ChildElements()
+	transforms := childElements(tBuf[:0], parts[0])
 	for i, t := range transforms {
 		if !is(t, nsDSig, "Transform") {
 			return r, fmt.Errorf("%w: unexpected %s in Transforms", ErrMalformed, qname(t))
@@ -291,7 +294,7 @@ func parseReference(el *etree.Element) (reference, error) {
 		last := i == len(transforms)-1
 		switch {
 		case alg == algEnveloped && !last && i == 0:
-			if len(t.ChildElements()) != 0 {
+			if hasChildElement(t) {
 				return r, fmt.Errorf("%w: enveloped-signature transform has parameters", ErrUnsupportedTransform)
 			}
 			r.enveloped = true
@@ -308,7 +311,7 @@ func parseReference(el *etree.Element) (reference, error) {
 		return r, fmt.Errorf("%w: reference %s has no Exclusive C14N transform", ErrUnsupportedTransform, uri)
 	}
 	r.digestURI, _ = attr(parts[1], "Algorithm")
-	if _, ok := digestAlgorithms[r.digestURI]; !ok || len(parts[1].ChildElements()) != 0 {
+	if _, ok := digestAlgorithms[r.digestURI]; !ok || hasChildElement(parts[1]) {
 		return r, fmt.Errorf("%w: DigestMethod %q", ErrUnsupportedAlgorithm, r.digestURI)
 	}
 	var err error
@@ -323,11 +326,12 @@ func parseReference(el *etree.Element) (reference, error) {
 // Message Security section 7.2, direct reference); returns the id.
 func tokenReference(keyInfo *etree.Element) (string, error) {
 	refusal := fmt.Errorf("%w: KeyInfo must be a SecurityTokenReference with one direct Reference to the BinarySecurityToken", ErrMalformed)
-	kids := keyInfo.ChildElements()
+	var buf [2]*etree.Element
+	kids := childElements(buf[:0], keyInfo)
 	if len(kids) != 1 || !is(kids[0], nsWSSE, "SecurityTokenReference") {
 		return "", refusal
 	}
-	kids = kids[0].ChildElements()
+	kids = childElements(buf[:0], kids[0])
 	if len(kids) != 1 || !is(kids[0], nsWSSE, "Reference") {
 		return "", refusal
 	}
@@ -339,6 +343,27 @@ func tokenReference(keyInfo *etree.Element) (string, error) {
 		return "", refusal
 	}
 	return uri[1:], nil
+}
+
+// childElements appends el's child elements to dst, as ChildElements
+// returns them but into a caller's buffer.
+func childElements(dst []*etree.Element, el *etree.Element) []*etree.Element {
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// hasChildElement reports whether el has a child element.
+func hasChildElement(el *etree.Element) bool {
+	for _, t := range el.Child {
+		if _, ok := t.(*etree.Element); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeBase64 decodes xs:base64Binary, which may be broken by whitespace.

@@ -32,6 +32,8 @@ type Policy struct {
 	MaxAge        time.Duration    // Created must be newer than Now-MaxAge-MaxSkew; 0 = DefaultMaxAge
 	MaxReferences int              // most ds:Reference elements read; 0 = DefaultMaxReferences
 	Now           func() time.Time // nil = time.Now
+
+	tokens tokenCache // parsed BinarySecurityTokens; a Policy must not be copied once used
 }
 
 func (p *Policy) now() time.Time {
@@ -147,7 +149,7 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 			return nil, fmt.Errorf("%w: #%s", ErrUnknownID, r.id)
 		}
 	}
-	cert, err := parseToken(sec.token)
+	cert, fingerprint, cached, err := p.tokens.parse(sec.token)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +165,9 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 	if err != nil {
 		return nil, err
 	}
+	if !cached {
+		p.tokens.keep(sec.token, cert, fingerprint)
+	}
 	if sig.usesSHA1() && !legacy {
 		return nil, ErrSHA1NotAllowed
 	}
@@ -174,7 +179,7 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 	// Digest every reference in place, recording what each really covers.
 	v := &Verified{
 		Certificate:     cert,
-		Fingerprint:     Fingerprint(cert),
+		Fingerprint:     fingerprint,
 		Member:          member,
 		SignatureMethod: sig.methodURI,
 		Created:         created,
@@ -230,11 +235,8 @@ func (p *Policy) check(doc *etree.Document, required []*etree.Element, bind bind
 // parseToken decodes the BinarySecurityToken as an X.509 v3 certificate
 // (X.509 Certificate Token Profile 1.1, section 3.1).
 func parseToken(tok *etree.Element) (*x509.Certificate, error) {
-	if vt, _ := attr(tok, "ValueType"); vt != valueTypeX509v3 {
-		return nil, fmt.Errorf("%w: ValueType %q", ErrCertificateUnparsable, vt)
-	}
-	if et, ok := attr(tok, "EncodingType"); ok && et != encodingTypeBase64 {
-		return nil, fmt.Errorf("%w: EncodingType %q", ErrCertificateUnparsable, et)
+	if err := checkTokenType(tok); err != nil {
+		return nil, err
 	}
 	der, err := decodeBase64(tok.Text())
 	if err != nil {
@@ -245,6 +247,18 @@ func parseToken(tok *etree.Element) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("%w: %w", ErrCertificateUnparsable, err)
 	}
 	return cert, nil
+}
+
+// checkTokenType refuses a BinarySecurityToken that is not an X.509 v3
+// certificate in base64.
+func checkTokenType(tok *etree.Element) error {
+	if vt, _ := attr(tok, "ValueType"); vt != valueTypeX509v3 {
+		return fmt.Errorf("%w: ValueType %q", ErrCertificateUnparsable, vt)
+	}
+	if et, ok := attr(tok, "EncodingType"); ok && et != encodingTypeBase64 {
+		return fmt.Errorf("%w: EncodingType %q", ErrCertificateUnparsable, et)
+	}
+	return nil
 }
 
 // checkKey refuses keys the profile does not allow and keys that do not fit
@@ -304,7 +318,8 @@ func verifySignatureValue(pub crypto.PublicKey, alg signatureAlgorithm, signedIn
 // later than now+MaxSkew and no earlier than now-MaxAge-MaxSkew, Expires
 // later than now-MaxSkew.
 func (p *Policy) checkTimestamp(ts *etree.Element, now time.Time) (created, expires time.Time, err error) {
-	kids := ts.ChildElements()
+	var buf [2]*etree.Element
+	kids := childElements(buf[:0], ts)
 	if len(kids) != 2 || !is(kids[0], nsWSU, "Created") || !is(kids[1], nsWSU, "Expires") {
 		return created, expires, fmt.Errorf("%w: want exactly wsu:Created then wsu:Expires", ErrTimestampInvalid)
 	}

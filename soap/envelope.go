@@ -84,7 +84,7 @@ func Decode(raw []byte, lim Limits) (*Envelope, error) {
 	}
 	env := &Envelope{Raw: raw, Doc: doc}
 	var header *etree.Element
-	for _, el := range root.ChildElements() {
+	for el := range root.ChildElementsSeq() {
 		switch {
 		case el.NamespaceURI() != NSEnvelope:
 			return nil, fault(CodeInvalidSoap, ErrNotEnvelope, "unexpected element {%s}%s in Envelope", el.NamespaceURI(), el.Tag)
@@ -114,7 +114,7 @@ func Decode(raw []byte, lim Limits) (*Envelope, error) {
 func (env *Envelope) decodeHeader(header *etree.Element) error {
 	seen := map[string]bool{}
 	h := &env.Headers
-	for _, el := range header.ChildElements() {
+	for el := range header.ChildElementsSeq() {
 		ns := el.NamespaceURI()
 		switch {
 		case ns == NSXRoad || (ns == NSRepresentation && el.Tag == "representedParty"):
@@ -171,7 +171,7 @@ func decodeField(h *Headers, el *etree.Element) error {
 
 // simpleText returns the text of an element that must hold text only.
 func simpleText(el *etree.Element) (string, error) {
-	if len(el.ChildElements()) > 0 {
+	if hasChildElement(el) {
 		return "", fault(CodeInvalidSoap, ErrNotEnvelope, "%s must hold text only", el.Tag)
 	}
 	return strings.TrimSpace(textOf(el)), nil
@@ -180,6 +180,11 @@ func simpleText(el *etree.Element) (string, error) {
 // textOf concatenates every character-data child of el (etree's Text stops
 // at the first comment or processing instruction).
 func textOf(el *etree.Element) string {
+	if len(el.Child) == 1 { // the common case, without a copy
+		if cd, ok := el.Child[0].(*etree.CharData); ok {
+			return cd.Data
+		}
+	}
 	var b strings.Builder
 	for _, t := range el.Child {
 		if cd, ok := t.(*etree.CharData); ok {
@@ -189,11 +194,21 @@ func textOf(el *etree.Element) string {
 	return b.String()
 }
 
+// hasChildElement reports whether el has a child element.
+func hasChildElement(el *etree.Element) bool {
+	for _, t := range el.Child {
+		if _, ok := t.(*etree.Element); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // identifierFields reads the children of an X-Road identifier element: each
 // allowed local name in the identifiers namespace at most once, nothing else.
 func identifierFields(el *etree.Element, code string, allowed ...string) (map[string]string, error) {
 	fields := map[string]string{}
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		known := c.NamespaceURI() == NSIdentifiers && slices.Contains(allowed, c.Tag)
 		if !known {
 			return nil, fault(code, ErrBadIdentifier, "unexpected {%s}%s in %s", c.NamespaceURI(), c.Tag, el.Tag)
@@ -259,7 +274,7 @@ func decodeService(el *etree.Element) (ServiceID, error) {
 
 func decodeParty(el *etree.Element) (*Party, error) {
 	p := &Party{}
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if c.NamespaceURI() != NSRepresentation || (c.Tag != "partyClass" && c.Tag != "partyCode") {
 			return nil, fault(CodeInvalidSoap, ErrUnknownHeader, "unexpected {%s}%s in representedParty", c.NamespaceURI(), c.Tag)
 		}
@@ -280,14 +295,19 @@ func decodeParty(el *etree.Element) (*Party, error) {
 }
 
 func (env *Envelope) decodeBody() error {
-	kids := env.Body.ChildElements()
-	if len(kids) != 1 {
-		return fault(CodeInvalidBody, ErrBadBody, "Body holds %d elements, want exactly 1", len(kids))
+	var payload *etree.Element
+	n := 0
+	for c := range env.Body.ChildElementsSeq() {
+		payload = c
+		n++
+	}
+	if n != 1 {
+		return fault(CodeInvalidBody, ErrBadBody, "Body holds %d elements, want exactly 1", n)
 	}
 	if strings.TrimSpace(textOf(env.Body)) != "" {
 		return fault(CodeInvalidBody, ErrBadBody, "text beside the Body element")
 	}
-	env.Payload = kids[0]
+	env.Payload = payload
 	if code := env.Headers.Service.ServiceCode; !strings.HasPrefix(env.Payload.Tag, code) {
 		return fault(CodeInconsistentHeaders, ErrInconsistent, "body element %q, service code %q", env.Payload.Tag, code)
 	}

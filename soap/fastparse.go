@@ -25,19 +25,22 @@ import (
 // cryptography. Every name and most values here are substrings of one copy
 // of doc.
 func fastParse(doc string, maxDepth int) (*etree.Document, bool) {
-	p := fastParser{s: doc}
+	p := fastParser{s: doc, nodes: newNodes(doc)}
 	d := etree.NewDocument()
-	stack := []*etree.Element{&d.Element}
+	// A node's children are gathered on kids while it is open and attached
+	// when it closes, into a slice of exactly their number: etree's own
+	// reader grows each element's Child one append at a time.
+	stack := []frame{{el: &d.Element}}
+	var kids []etree.Token
 	for p.i < len(p.s) {
-		top := stack[len(stack)-1]
+		top := &stack[len(stack)-1]
 		if p.s[p.i] != '<' {
 			text, ok := p.text(0)
 			if !ok {
 				return nil, false
 			}
-			// CreateText leaves out the whitespace flag etree's reader sets;
-			// SetData sets it as the reader does.
-			top.CreateText("").SetData(text)
+			// SetData sets the whitespace flag as etree's reader does.
+			kids = append(kids, p.nodes.text(text))
 			continue
 		}
 		p.i++
@@ -49,10 +52,11 @@ func fastParse(doc string, maxDepth int) (*etree.Document, bool) {
 				return nil, false
 			}
 			p.space()
-			if p.peek() != '>' || len(stack) == 1 || !sameName(top, name) {
+			if p.peek() != '>' || len(stack) == 1 || !sameName(top.el, name) {
 				return nil, false
 			}
 			p.i++
+			kids = p.nodes.attach(top.el, kids, top.first)
 			stack = stack[:len(stack)-1]
 		case '?':
 			p.i++
@@ -60,7 +64,7 @@ func fastParse(doc string, maxDepth int) (*etree.Document, bool) {
 			if !ok {
 				return nil, false
 			}
-			top.CreateProcInst(target, inst)
+			kids = append(kids, etree.NewProcInst(target, inst))
 		case '!':
 			if !strings.HasPrefix(p.s[p.i:], "!--") {
 				return nil, false // CDATA or a directive
@@ -70,30 +74,138 @@ func fastParse(doc string, maxDepth int) (*etree.Document, bool) {
 			if end < 0 || start+end+2 >= len(p.s) || p.s[start+end+2] != '>' {
 				return nil, false
 			}
-			top.CreateComment(p.s[start : start+end])
+			kids = append(kids, etree.NewComment(p.s[start:start+end]))
 			p.i = start + end + 3
 		default:
 			if len(stack) > maxDepth {
 				return nil, false
 			}
-			el, empty, ok := p.startTag(top)
+			el, empty, ok := p.startTag()
 			if !ok {
 				return nil, false
 			}
+			kids = append(kids, el)
 			if !empty {
-				stack = append(stack, el)
+				stack = append(stack, frame{el: el, first: len(kids)})
 			}
 		}
 	}
 	if len(stack) != 1 {
 		return nil, false
 	}
+	p.nodes.attach(&d.Element, kids, 0)
 	return d, true
 }
 
+// frame is an open element and where its children start on kids.
+type frame struct {
+	el    *etree.Element
+	first int
+}
+
+// nodes hands out the tree's elements, text nodes, child slices and
+// attribute slices from a few arrays instead of one allocation each. Each
+// slice it hands out is capped at its own length, so a later append (a
+// signer adding a header or an attribute) moves it rather than writing
+// into a neighbour's.
+type nodes struct {
+	els   []etree.Element
+	texts []etree.CharData
+	kids  []etree.Token
+	attrs []etree.Attr
+	size  int // the length of a new array: a guess from the document
+}
+
+func newNodes(doc string) nodes {
+	// Every element but an empty one has an end tag: about half the
+	// markup's "<" are elements, and as many text nodes lie between them.
+	// The guess is capped: "<" inside comments count too, and an array is
+	// only made when a node needs it, so memory follows the nodes there are.
+	return nodes{size: min(strings.Count(doc, "<")/2+1, maxNodeArray)}
+}
+
+// maxNodeArray is the most nodes of a kind one array holds (an element is
+// under 100 bytes); a larger document takes more arrays.
+const maxNodeArray = 256
+
+func (n *nodes) element(name string) *etree.Element {
+	if len(n.els) == 0 {
+		n.els = make([]etree.Element, n.size)
+	}
+	el := &n.els[0]
+	n.els = n.els[1:]
+	if c := strings.IndexByte(name, ':'); c >= 0 { // as etree's CreateElement splits it
+		el.Space, el.Tag = name[:c], name[c+1:]
+	} else {
+		el.Tag = name
+	}
+	return el
+}
+
+// text returns a text node holding data, flagged as whitespace or not
+// as etree's reader flags it.
+func (n *nodes) text(data string) *etree.CharData {
+	t := n.plainText(data)
+	t.SetData(data)
+	return t
+}
+
+// plainText returns a text node holding data without the whitespace flag,
+// as SetText and NewText make them.
+func (n *nodes) plainText(data string) *etree.CharData {
+	if len(n.texts) == 0 {
+		n.texts = make([]etree.CharData, n.size)
+	}
+	t := &n.texts[0]
+	n.texts = n.texts[1:]
+	t.Data = data
+	return t
+}
+
+// attach makes kids[first:] the children of el, in order, and returns
+// kids without them.
+func (n *nodes) attach(el *etree.Element, kids []etree.Token, first int) []etree.Token {
+	count := len(kids) - first
+	if count == 0 {
+		return kids
+	}
+	if len(n.kids) < count {
+		n.kids = make([]etree.Token, max(count, 2*n.size))
+	}
+	el.Child = n.kids[:0:count]
+	n.kids = n.kids[count:]
+	for _, t := range kids[first:] {
+		el.AddChild(t) // sets its parent and index
+	}
+	clear(kids[first:])
+	return kids[:first]
+}
+
+// kidSlice returns an empty slice with room for count children.
+func (n *nodes) kidSlice(count int) []etree.Token {
+	if len(n.kids) < count {
+		n.kids = make([]etree.Token, max(count, 2*n.size))
+	}
+	k := n.kids[:0:count]
+	n.kids = n.kids[count:]
+	return k
+}
+
+// attrSlice returns an empty slice with room for count attributes.
+func (n *nodes) attrSlice(count int) []etree.Attr {
+	if len(n.attrs) < count {
+		n.attrs = make([]etree.Attr, max(count, n.size))
+	}
+	a := n.attrs[:0:count]
+	n.attrs = n.attrs[count:]
+	return a
+}
+
 type fastParser struct {
-	s string
-	i int
+	s     string
+	i     int
+	nodes nodes
+	attrs [][2]string // startTag's scratch: key, value
 }
 
 func (p *fastParser) peek() byte {
@@ -214,14 +326,15 @@ func plainDeclaration(inst string) bool {
 	return next > 0
 }
 
-// startTag reads an element's start tag after "<" and adds the element to
-// parent.
-func (p *fastParser) startTag(parent *etree.Element) (el *etree.Element, empty, ok bool) {
+// startTag reads an element's start tag after "<" and returns the
+// element, not yet attached to its parent.
+func (p *fastParser) startTag() (el *etree.Element, empty, ok bool) {
 	name, ok := p.nsname()
 	if !ok {
 		return nil, false, false
 	}
-	el = parent.CreateElement(name)
+	el = p.nodes.element(name)
+	p.attrs = p.attrs[:0]
 	for {
 		p.space()
 		switch p.peek() {
@@ -231,9 +344,11 @@ func (p *fastParser) startTag(parent *etree.Element) (el *etree.Element, empty, 
 				return nil, false, false
 			}
 			p.i++
+			p.setAttrs(el)
 			return el, true, true
 		case '>':
 			p.i++
+			p.setAttrs(el)
 			return el, false, true
 		}
 		key, ok := p.nsname()
@@ -256,7 +371,20 @@ func (p *fastParser) startTag(parent *etree.Element) (el *etree.Element, empty, 
 			return nil, false, false
 		}
 		p.i++ // the closing quote
-		el.CreateAttr(key, value)
+		p.attrs = append(p.attrs, [2]string{key, value})
+	}
+}
+
+// setAttrs gives el the attributes startTag read, through CreateAttr as
+// etree's reader does (a repeated name keeps its place and takes the later
+// value).
+func (p *fastParser) setAttrs(el *etree.Element) {
+	if len(p.attrs) == 0 {
+		return
+	}
+	el.Attr = p.nodes.attrSlice(len(p.attrs))
+	for _, kv := range p.attrs {
+		el.CreateAttr(kv[0], kv[1])
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -197,4 +198,60 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkFast(t, raw)
 	})
+}
+
+// grow adds an attribute and two children to every element under el, and
+// removes its first child, as a signer and a response builder change a
+// parsed tree.
+func grow(el *etree.Element) {
+	for _, c := range el.ChildElements() {
+		grow(c)
+	}
+	el.CreateAttr("added", el.Tag)
+	el.CreateElement("added").SetText(el.Tag)
+	el.InsertChildAt(0, etree.NewText("first"))
+	el.RemoveChildAt(1)
+}
+
+func TestAFastTreeChangesLikeEtreesOwn(t *testing.T) {
+	for _, path := range xmlFiles(t) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		norm, err := prescan(raw, DefaultLimits)
+		if err != nil {
+			continue
+		}
+		fast, ok := fastParse(string(norm), DefaultLimits.MaxDepth+1)
+		if !ok {
+			continue
+		}
+		slow, err := slowParse(norm, DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The slices the fast parser hands out share arrays: a change to
+		// one element must not reach its neighbours.
+		grow(fast.Root())
+		grow(slow.Root())
+		if d := sameTree(&fast.Element, &slow.Element, ""); d != "" {
+			t.Errorf("%s: after the same changes: %s", path, d)
+		}
+	}
+}
+
+func TestMarkupInCommentsDoesNotSizeTheTree(t *testing.T) {
+	// Every "<" counts in the guess at the tree's size; a comment full of
+	// them must not make the parser allocate arrays for nodes that are not there.
+	doc := "<a><!--" + strings.Repeat("<", 200_000) + "--></a>"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, ok := fastParse(doc, DefaultLimits.MaxDepth+1); !ok {
+		t.Fatal("fastParse left a plain comment to the slow path")
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+		t.Errorf("parsing one element allocated %d bytes", n)
+	}
 }

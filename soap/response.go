@@ -33,40 +33,86 @@ func NewResponse(req *Envelope, payload *etree.Element) *Message {
 	return m
 }
 
-// echo adds the header of a response to req.
+// echo adds the header of a response to req. Its elements, text nodes
+// and their slices come from a few arrays (nodes), as the fast parser's do.
 func (m *Message) echo(req *Envelope) {
 	root := m.Doc.Root()
 	root.CreateAttr("xmlns:xrd", NSXRoad)
 	root.CreateAttr("xmlns:id", NSIdentifiers)
-	header := etree.NewElement("SOAP-ENV:Header")
+	b := nodes{size: echoNodes}
+	header := b.element("SOAP-ENV:Header")
+	header.Child = b.kidSlice(len(req.XRoadHeaders) + 1)
 	root.InsertChildAt(0, header)
 	h := req.Headers
 	for _, el := range req.XRoadHeaders {
 		var echo *etree.Element
 		switch el.Tag {
 		case "client":
-			echo = identifierElement("xrd:client", h.Client.ObjectType(), h.Client, "", "")
+			echo = b.identifier("xrd", "client", h.Client.ObjectType(), h.Client, "", "")
 		case "service":
-			echo = identifierElement("xrd:service", ObjectService, h.Service.Provider, h.Service.ServiceCode, h.Service.ServiceVersion)
+			echo = b.identifier("xrd", "service", ObjectService, h.Service.Provider, h.Service.ServiceCode, h.Service.ServiceVersion)
 		case "representedParty":
-			echo = etree.NewElement("repr:representedParty")
+			echo = b.element("repr:representedParty")
+			echo.Child = b.kidSlice(2)
 			echo.CreateAttr("xmlns:repr", NSRepresentation)
 			if h.RepresentedParty.Class != "" {
-				echo.CreateElement("repr:partyClass").SetText(h.RepresentedParty.Class)
+				b.textElement(echo, "repr", "partyClass", h.RepresentedParty.Class)
 			}
-			echo.CreateElement("repr:partyCode").SetText(h.RepresentedParty.Code)
+			b.textElement(echo, "repr", "partyCode", h.RepresentedParty.Code)
 		default:
-			echo = etree.NewElement("xrd:" + el.Tag)
-			echo.SetText(h.text(el.Tag))
+			echo = b.element("xrd:" + el.Tag)
+			b.setText(echo, h.text(el.Tag))
 		}
 		header.AddChild(echo)
 		m.Covered = append(m.Covered, echo)
 	}
 	sum := sha512.Sum512(req.Raw)
-	rh := header.CreateElement("xrd:requestHash")
+	rh := b.element("xrd:requestHash")
+	header.AddChild(rh)
 	rh.CreateAttr("algorithmId", AlgSHA512)
-	rh.SetText(base64.StdEncoding.EncodeToString(sum[:]))
+	b.setText(rh, base64.StdEncoding.EncodeToString(sum[:]))
 	m.Covered = append(m.Covered, rh)
+}
+
+// echoNodes is enough nodes of each kind for the header of a response
+// with every X-Road header field.
+const echoNodes = 24
+
+// identifier builds an X-Road identifier element, as
+// identifierElement(space+":"+tag, ...) did with CreateElement.
+func (b *nodes) identifier(space, tag, objectType string, id ClientID, serviceCode, version string) *etree.Element {
+	el := b.element(space + ":" + tag)
+	el.Child = b.kidSlice(6)
+	el.CreateAttr("id:objectType", objectType)
+	b.textElement(el, "id", "xRoadInstance", id.Instance)
+	b.textElement(el, "id", "memberClass", id.MemberClass)
+	b.textElement(el, "id", "memberCode", id.MemberCode)
+	if id.SubsystemCode != "" {
+		b.textElement(el, "id", "subsystemCode", id.SubsystemCode)
+	}
+	if serviceCode != "" {
+		b.textElement(el, "id", "serviceCode", serviceCode)
+	}
+	if version != "" {
+		b.textElement(el, "id", "serviceVersion", version)
+	}
+	return el
+}
+
+// textElement adds space:tag holding text to parent, as
+// parent.CreateElement(space+":"+tag).SetText(text) does.
+func (b *nodes) textElement(parent *etree.Element, space, tag, text string) {
+	el := b.element(space + ":" + tag)
+	parent.AddChild(el)
+	b.setText(el, text)
+}
+
+// setText gives el, which has no children, one text node as SetText does
+// (which, unlike the parser, does not mark whitespace).
+func (b *nodes) setText(el *etree.Element, text string) {
+	t := b.plainText(text)
+	el.Child = b.kidSlice(1)
+	el.AddChild(t)
 }
 
 // text is the value of a text-only X-Road header field.
@@ -111,24 +157,6 @@ func newMessage() *Message {
 	root.CreateAttr("xmlns:SOAP-ENV", NSEnvelope)
 	body := root.CreateElement("SOAP-ENV:Body")
 	return &Message{Doc: doc, Body: body, Covered: []*etree.Element{body}}
-}
-
-func identifierElement(tag, objectType string, id ClientID, serviceCode, version string) *etree.Element {
-	el := etree.NewElement(tag)
-	el.CreateAttr("id:objectType", objectType)
-	el.CreateElement("id:xRoadInstance").SetText(id.Instance)
-	el.CreateElement("id:memberClass").SetText(id.MemberClass)
-	el.CreateElement("id:memberCode").SetText(id.MemberCode)
-	if id.SubsystemCode != "" {
-		el.CreateElement("id:subsystemCode").SetText(id.SubsystemCode)
-	}
-	if serviceCode != "" {
-		el.CreateElement("id:serviceCode").SetText(serviceCode)
-	}
-	if version != "" {
-		el.CreateElement("id:serviceVersion").SetText(version)
-	}
-	return el
 }
 
 // Bytes serializes the message, byte for byte as etree's WriteToBytes does.

@@ -80,6 +80,18 @@ func appendToken(out []byte, t etree.Token) ([]byte, bool) {
 	return out, false
 }
 
+// plainText and plainAttr mark the ASCII bytes appendEscaped copies as they
+// are in text and in attribute values.
+var plainText, plainAttr = plainBytes(false), plainBytes(true)
+
+func plainBytes(attr bool) (plain [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '&' && c != '<' && (attr || c != '>') && (!attr || c != '"')
+	}
+	plain['\t'], plain['\n'] = !attr, !attr
+	return plain
+}
+
 func appendTag(out []byte, el *etree.Element) []byte {
 	if el.Space != "" {
 		out = append(out, el.Space...)
@@ -93,9 +105,24 @@ func appendTag(out []byte, el *etree.Element) []byte {
 // attribute, CR in both, as references; a character XML does not allow,
 // or a byte that is not UTF-8, as U+FFFD.
 func appendEscaped(out []byte, s string, attr bool) []byte {
+	plain := &plainText
+	if attr {
+		plain = &plainAttr
+	}
 	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		// Runs of what is copied as is: ASCII that needs no escape, and
+		// two-byte UTF-8 sequences (U+0080 to U+07FF, Cyrillic among
+		// them), every one an XML Char.
+		if plain[c] {
+			i++
+			continue
+		}
+		if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
 		var esc string
 		width := 1
 		switch {

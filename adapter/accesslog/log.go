@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/darbaza/darbaza/adapter/accesslog/boltlog"
@@ -63,7 +64,8 @@ type Options struct {
 // Appends are made durable by one committer goroutine that takes every
 // Append waiting at the moment it becomes free and commits them in one
 // backend transaction (one fsync): group commit. A lone Append on an idle
-// log is committed at once; nothing waits for a batch to fill.
+// log is committed at once; nothing waits for a batch to fill, except
+// for records Expect announced (at most defaultLinger).
 type Log struct {
 	store      logstore.Backend
 	name       string // Path, or a description of Backend, for messages
@@ -98,6 +100,9 @@ type Log struct {
 	// transaction with the number of records in it; an error aborts it.
 	// It is set before the Appends it is meant for.
 	beforeCommit func(records int) error
+
+	expected  atomic.Int64  // records on their way (Expect)
+	lingerFor time.Duration // tests only: the linger; 0 means defaultLinger
 }
 
 type request struct {
@@ -480,6 +485,8 @@ func (l *Log) run() {
 		probe = t.C
 	}
 	batch := make([]*request, 0, maxBatch)
+	lingering := time.NewTimer(time.Hour)
+	lingering.Stop()
 	for {
 		tick := false
 		select {
@@ -509,6 +516,9 @@ func (l *Log) run() {
 			default:
 				break drain
 			}
+		}
+		if !closed {
+			batch, closed = l.linger(batch, lingering)
 		}
 		l.commit(batch, tick)
 		if closed {

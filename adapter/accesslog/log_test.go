@@ -208,6 +208,103 @@ func TestLoneAppendsAreCommittedOneByOne(t *testing.T) {
 	}
 }
 
+func TestExpectedAppendsShareOneCommit(t *testing.T) {
+	l := openTestLog(t, testOptions(t, newECKey(t), filepath.Join(t.TempDir(), "log.db")))
+	l.lingerFor = time.Hour // were the batch not held for the expected records, they would be committed apart
+	var mu sync.Mutex
+	var batches []int
+	l.beforeCommit = func(n int) error { mu.Lock(); defer mu.Unlock(); batches = append(batches, n); return nil }
+	const expected = 5
+	l.Expect(expected)
+	var wg sync.WaitGroup
+	for i := range expected {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.Append(context.Background(), testEntry(i)); err != nil {
+				t.Error(err)
+			}
+			l.Expect(-1)
+		}()
+		time.Sleep(time.Millisecond) // the Appends arrive one by one, as a pipeline's do
+	}
+	wg.Wait()
+	if len(batches) != 1 || batches[0] != expected {
+		t.Errorf("commit batches = %v, want [%d]: records announced by Expect must share the commit", batches, expected)
+	}
+	if n := l.expected.Load(); n != 0 {
+		t.Errorf("expected = %d after every Append, want 0", n)
+	}
+}
+
+func TestALingerEndsAtItsTargetBatch(t *testing.T) {
+	l := openTestLog(t, testOptions(t, newECKey(t), filepath.Join(t.TempDir(), "log.db")))
+	l.lingerFor = time.Hour // a batch held past lingerTarget would hang the test until its timeout
+	var mu sync.Mutex
+	var batches []int
+	l.beforeCommit = func(n int) error { mu.Lock(); defer mu.Unlock(); batches = append(batches, n); return nil }
+	l.Expect(lingerTarget * 2) // half of them never come
+	var wg sync.WaitGroup
+	for i := range lingerTarget {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.Append(context.Background(), testEntry(i)); err != nil {
+				t.Error(err)
+			}
+		}()
+		time.Sleep(time.Millisecond)
+	}
+	wg.Wait()
+	if len(batches) != 1 || batches[0] != lingerTarget {
+		t.Errorf("commit batches = %v, want [%d]", batches, lingerTarget)
+	}
+}
+
+func TestALoneExpectedAppendIsNotHeld(t *testing.T) {
+	l := openTestLog(t, testOptions(t, newECKey(t), filepath.Join(t.TempDir(), "log.db")))
+	l.lingerFor = time.Hour // a held batch would hang the test until its timeout
+	var batches []int
+	l.beforeCommit = func(n int) error { batches = append(batches, n); return nil }
+	for i := range 3 {
+		l.Expect(1)
+		if _, err := l.Append(context.Background(), testEntry(i)); err != nil {
+			t.Fatal(err)
+		}
+		l.Expect(-1)
+	}
+	if len(batches) != 3 {
+		t.Errorf("batches = %v, want one commit per sequential append", batches)
+	}
+}
+
+func TestCloseEndsALinger(t *testing.T) {
+	l, err := Open(testOptions(t, newECKey(t), filepath.Join(t.TempDir(), "log.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.lingerFor = time.Hour
+	l.Expect(2) // one of them never comes
+	rec, err := newRecord(testEntry(0), l.subjectKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &request{rec: rec, done: make(chan result, 1)}
+	l.reqs <- req
+	for len(l.reqs) != 0 { // the committer took it and holds it for the other
+		time.Sleep(time.Millisecond)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-req.done; res.err != nil {
+		t.Errorf("the held record: %v, want it committed at Close", res.err)
+	}
+	if seq, _ := l.Head(); seq != 1 {
+		t.Errorf("head = %d after Close, want the held record committed (1)", seq)
+	}
+}
+
 func TestFailedCommitFailsTheBatchAndEveryLaterAppend(t *testing.T) {
 	k := newECKey(t)
 	reg := prometheus.NewRegistry()
