@@ -394,6 +394,9 @@ func (h *Handler) handle(r *http.Request, x *exchange, raw []byte) (*soap.Messag
 		if err := h.recordIn(ctx, tx, e); err != nil {
 			return err
 		}
+		// The record is durable, or joined tx: either way the committer
+		// need not wait for it.
+		h.withdraw(x)
 		x.sealed = out
 		return nil
 	}
