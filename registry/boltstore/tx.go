@@ -322,8 +322,14 @@ func (t *tx) put(bucket, key string, v any) (bool, error) {
 	return replaced, nil
 }
 
-// encode renders a record in the current format.
+// encode renders a record in the current format: a person compactly
+// ([formatPerson]) when that holds it exactly, anything else as JSON.
 func encode(v any) ([]byte, error) {
+	if p, ok := v.(registry.Person); ok {
+		if raw, ok := encodePerson(nil, p); ok {
+			return raw, nil
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -334,6 +340,13 @@ func encode(v any) ([]byte, error) {
 // decode reads a stored value. Values are copied out, so v stays valid after
 // the transaction ends.
 func decode(raw []byte, v any) error {
+	if p, ok := v.(*registry.Person); ok && len(raw) > 0 && raw[0] == formatPerson {
+		var err error
+		if *p, err = decodePerson(raw); err != nil {
+			return fmt.Errorf("%w: %w", registry.ErrCorrupt, err)
+		}
+		return nil
+	}
 	if len(raw) == 0 || raw[0] != formatV1 {
 		return fmt.Errorf("%w: format byte %v", registry.ErrCorrupt, raw[:min(len(raw), 1)])
 	}
