@@ -92,25 +92,37 @@ func (ix *index) ids(btx *bolt.Tx, owner string) []string {
 	return append(out, ix.held[owner]...)
 }
 
-// flush puts the held entries in key order.
+// flush puts the held entries in key order: owners in order, each one's
+// IDs in order, which is the keys' order as owners of one length (PINs)
+// or without 0x00 (dwelling IDs) make it. The keys are cut from one buffer.
 func (ix *index) flush(btx *bolt.Tx) error {
-	var keys [][]byte
+	owners := make([]string, 0, len(ix.held))
+	n, size := 0, 0
 	for owner, ids := range ix.held {
+		owners = append(owners, owner)
 		for _, id := range ids {
-			keys = append(keys, ix.key(owner, id))
+			n++
+			size += len(owner) + len(ix.sep) + len(id)
+		}
+	}
+	slices.Sort(owners)
+	b := btx.Bucket([]byte(ix.bucket))
+	if n >= bulkEntries {
+		b.FillPercent = bulkFill
+	}
+	buf := make([]byte, 0, size)
+	for _, owner := range owners {
+		ids := ix.held[owner]
+		slices.Sort(ids)
+		for _, id := range ids {
+			start := len(buf)
+			buf = append(append(append(buf, owner...), ix.sep...), id...)
+			if err := b.Put(buf[start:len(buf):len(buf)], nil); err != nil {
+				return fmt.Errorf("%s %q: %w", ix.bucket, buf[start:], err)
+			}
 		}
 	}
 	ix.held = nil
-	slices.SortFunc(keys, bytes.Compare)
-	b := btx.Bucket([]byte(ix.bucket))
-	if len(keys) >= bulkEntries {
-		b.FillPercent = bulkFill
-	}
-	for _, k := range keys {
-		if err := b.Put(k, nil); err != nil {
-			return fmt.Errorf("%s %q: %w", ix.bucket, k, err)
-		}
-	}
 	return nil
 }
 
