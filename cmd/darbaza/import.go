@@ -58,7 +58,15 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer closeStore()
 	store := registry.New(rs, registry.Options{})
+	stopProfiles, err := startProfiles()
+	if err != nil {
+		fmt.Fprintln(stderr, "darbaza import:", err)
+		return 2
+	}
 	rep, err := store.Import(ctx, f)
+	if perr := stopProfiles(); perr != nil {
+		fmt.Fprintln(stderr, "darbaza import: writing the profiles:", perr)
+	}
 	for _, le := range rep.Errors {
 		fmt.Fprintf(stderr, "%s:%d: %v\n", fl.Arg(0), le.Line, le.Err)
 	}

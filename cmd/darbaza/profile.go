@@ -9,10 +9,10 @@ import (
 )
 
 // The profiling hooks of 'darbaza serve', which 'darbaza bench --profile'
-// sets: a file name in cpuProfileEnv records a CPU profile of the whole
-// serve, one in allocProfileEnv the allocations it made (pprof's "allocs"
-// profile, every sample), written when the server stops. Unset, they cost
-// nothing.
+// sets, and of 'darbaza import': a file name in cpuProfileEnv records a CPU
+// profile of the whole serve or import, one in allocProfileEnv the
+// allocations it made (pprof's "allocs" profile, every sample), written
+// when the server stops or the import ends. Unset, they cost nothing.
 const (
 	cpuProfileEnv   = "DARBAZA_CPU_PROFILE"
 	allocProfileEnv = "DARBAZA_ALLOC_PROFILE"

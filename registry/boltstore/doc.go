@@ -25,7 +25,13 @@
 //
 // A record is one format byte, 0x01, followed by the JSON encoding of
 // [registry.Person], [registry.Dwelling], [registry.Registration],
-// [registry.Document] or [registry.Application] under their struct tags.
+// [registry.Document] or [registry.Application] under their struct tags;
+// or, for a person, the format byte 0x02 followed by the compact encoding
+// described on formatPerson (person.go), which this build writes for every
+// person it can hold exactly (all the rules make). A person record of
+// either format reads the same, so files written before 0x02 read as they
+// did; a build from before 0x02 reports a 0x02 record as corrupt, so a file
+// this build has written a person into needs this build or a later one.
 // A record with another format byte, or that does not
 // decode, is reported as [registry.ErrCorrupt]; so is a file whose schema
 // is not "1" or that lacks one of the first six buckets. The two index buckets hold one empty
@@ -51,6 +57,12 @@
 // Bodies never contain 0x00 (the rules refuse control characters) and
 // INNs have 14 digits, so the prefix scans of officials_by_body and
 // taxpayer_bindings find exactly one body's or one person's entries.
+//
+// A write transaction holds the records of persons, dwellings and
+// registrations and the index entries back until its function returns, then
+// puts them bucket by bucket in key order; when it puts 1,024 entries or
+// more into a bucket (an import) it fills that bucket's new pages fully
+// instead of bbolt's half. Neither changes what the file holds.
 //
 // Transactions are bbolt's: one writer at a time in one process, readers
 // on snapshots in parallel; the file lock keeps other processes out (or

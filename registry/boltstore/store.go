@@ -31,10 +31,11 @@ const (
 	schemaKey     = "schema"
 	schemaVersion = "1"
 
-	// formatV1 is the first byte of every stored record: the rest is the
-	// record's JSON encoding as described on [registry.Person],
-	// [registry.Dwelling] and [registry.Registration]. Changing those
-	// encodings means a new format byte and a decoder for the old one.
+	// formatV1 is the first byte of every stored record but a compact
+	// person's ([formatPerson]): the rest is the record's JSON encoding as
+	// described on [registry.Person], [registry.Dwelling] and
+	// [registry.Registration]. Changing those encodings means a new format
+	// byte and a decoder for the old one.
 	formatV1 byte = 1
 
 	// initialMmapSize fits the demo dataset (about 40 MiB) several times.

@@ -76,8 +76,13 @@ func TestTheFileFormat(t *testing.T) {
 	importFamily(t, s)
 	s.Close()
 	want := map[string]string{
-		"meta schema":                             "1",
-		"persons 21505198500123":                  "\x01" + `{"pin":"21505198500123","surname":"Асанов","given_name":"Азамат","birth_date":"1985-05-15","sex":"male","citizenship":"citizen"}`,
+		"meta schema": "1",
+		// The compact person encoding (formatPerson): PIN, surname, given
+		// name, no patronymic, 1985-05-15 (5613 days after 1970-01-01,
+		// zigzag 11226, plus one: 0xdb 0x57), sex, citizenship, no flags,
+		// no parents.
+		"persons 21505198500123": "\x02" + "\x0e21505198500123" + "\x0cАсанов" + "\x0cАзамат" + "\x00" + "\xdb\x57" +
+			"\x04male" + "\x07citizen" + "\x00" + "\x00",
 		"dwellings DW-1":                          "\x01" + `{"id":"DW-1","type":"house","address":{"region":"talas","settlement":"Талас шаары","street":"Ленин көчөсү","house":"1"},"owners":[{"pin":"21505198500123","title":"owner"}]}`,
 		"registrations RG-1":                      "\x01" + `{"id":"RG-1","pin":"21505198500123","dwelling_id":"DW-1","type":"residence","since":"2015-03-10"}`,
 		"registrations_by_pin 21505198500123RG-1": "",
@@ -192,7 +197,7 @@ func TestAStoredValueOfAnUnknownFormatIsCorrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("persons")).Put([]byte("21505198500123"), []byte("\x02{}"))
+		return tx.Bucket([]byte("persons")).Put([]byte("21505198500123"), []byte("\x09{}"))
 	})
 	db.Close()
 	if err != nil {
