@@ -199,12 +199,12 @@ func bench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error
 		}
 		prior := 0.0 // the best rate of this key type so far, to size the next measurement's requests
 		for _, nodes := range cfg.nodes {
-			res, peak, err := benchKind(ctx, cfg, ds, setup, kind, nodes, prior, stderr)
+			res, mem, err := benchKind(ctx, cfg, ds, setup, kind, nodes, prior, stderr)
 			for _, r := range res {
 				prior = max(prior, r.rate())
 			}
 			results = append(results, res...)
-			rss = append(rss, memoryLine(cfg, kind, nodes, peak))
+			rss = append(rss, memoryLine(cfg, kind, nodes, mem))
 			if err != nil {
 				printTable(stdout, results)
 				return fmt.Errorf("%s, %s: %w", kind, nodesText(nodes), err)
@@ -244,14 +244,31 @@ database); the server columns are their sums.`)
 	return nil
 }
 
-// memoryLine reports the servers' memory after one measurement.
-func memoryLine(cfg benchConfig, kind string, nodes int, m memory) string {
-	if cfg.schema == nil {
-		return fmt.Sprintf("server peak RSS (%s, dataset loaded): %d MB; at the end %d MB anonymous (heap, stacks) + %d MB file-backed (the mmapped registry, which the kernel may drop)",
-			kind, m.peak>>20, m.anon>>20, m.file>>20)
+// memoryLine reports the servers' memory after one measurement: after the
+// closed-loop runs (the sustainable load) and, if there was one, after the
+// overload run, whose thousands of open connections each hold buffers and
+// a goroutine stack.
+func memoryLine(cfg benchConfig, kind string, nodes int, m memories) string {
+	show := func(m memory) string {
+		return fmt.Sprintf("%d MB (now %d MB anonymous: heap, stacks; %d MB file-backed: the mmapped registry and log, which the kernel may drop)",
+			m.peak>>20, m.anon>>20, m.file>>20)
 	}
-	return fmt.Sprintf("server peak RSS (%s, %s, the largest node): %d MB; at the end %d MB anonymous (heap, stacks) + %d MB file-backed",
-		kind, nodesText(nodes), m.peak>>20, m.anon>>20, m.file>>20)
+	what := kind + ", dataset loaded"
+	if cfg.schema != nil {
+		what = kind + ", " + nodesText(nodes) + ", the largest node"
+	}
+	line := fmt.Sprintf("server peak RSS (%s): through the closed-loop runs %s", what, show(m.sustained))
+	if m.overload != nil {
+		line += "; after the 2x open-loop run " + show(*m.overload)
+	}
+	return line
+}
+
+// memories is a server's memory after the closed-loop runs, and after the
+// overload run if there was one.
+type memories struct {
+	sustained memory
+	overload  *memory
 }
 
 // benchKind measures one key type with the given number of nodes: servers
@@ -259,14 +276,14 @@ func memoryLine(cfg benchConfig, kind string, nodes int, m memory) string {
 // It returns the servers' memory after them (the largest node's). prior is
 // the best rate measured before with fewer nodes, which sizes the
 // pre-signed requests together with the warm-up's.
-func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSetup, kind string, nodes int, prior float64, stderr io.Writer) ([]runResult, memory, error) {
+func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSetup, kind string, nodes int, prior float64, stderr io.Writer) ([]runResult, memories, error) {
 	crypto, err := cryptoCost(setup)
 	if err != nil {
-		return nil, memory{}, err
+		return nil, memories{}, err
 	}
 	srv, err := startBenchCluster(ctx, cfg, setup, kind, nodes, stderr)
 	if err != nil {
-		return nil, memory{}, err
+		return nil, memories{}, err
 	}
 	var results []runResult
 	// budget sizes each run's pre-signed requests: the best rate so far,
@@ -288,7 +305,10 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSet
 		best = max(best, r.rate())
 		budget = max(budget, best)
 	}
-	if runErr == nil && cfg.overload && best > 0 {
+	var mem memories
+	var memErr error
+	mem.sustained, memErr = srv.memory()
+	if runErr == nil && memErr == nil && cfg.overload && best > 0 {
 		r, err := openLoop(ctx, srv, setup, ds, 2*best, cfg.duration)
 		if err != nil {
 			runErr = err
@@ -296,8 +316,9 @@ func benchKind(ctx context.Context, cfg benchConfig, ds *dataset, setup *kindSet
 			r.kind, r.nodes, r.crypto = kind, nodes, crypto
 			results = append(results, r)
 		}
+		after, err := srv.memory()
+		mem.overload, memErr = &after, err
 	}
-	mem, memErr := srv.memory()
 	stopErr := srv.stop()
 	return results, mem, errors.Join(runErr, memErr, stopErr)
 }
