@@ -124,12 +124,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // serveGCPercent is the GC target 'darbaza serve' runs with unless GOGC
-// is set. The heap is a few MB (the registry is mmapped, not on the heap)
-// while each request allocates about 140 KB, so at Go's default of 100 the
-// collector ran every ~14 requests (69 cycles per 1,000 in 'darbaza
-// bench'); at 400 the heap may grow to 5x its live size, still a few tens
-// of MB, and the collector runs a quarter as often.
-const serveGCPercent = 400
+// is set. The live heap is about 12 MB under load (the registry is
+// mmapped, not on the heap) while each request allocates about 110 KB, so
+// at Go's default of 100 the collector runs every few hundred requests; at
+// 200 it runs 3 times per 1,000 requests at 64 callers, for no CPU per
+// request that 'darbaza bench' can tell from 400's, and the server's
+// resident memory through the closed-loop runs is 274 MB instead of 314
+// (docs/benchmarks.md, "Import and memory").
+const serveGCPercent = 200
 
 func setGCPercent(env string) {
 	if env == "" {
