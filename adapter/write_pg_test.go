@@ -202,22 +202,7 @@ func TestOnOneDatabaseAWriteAndItsRecordCommitTogether(t *testing.T) {
 	}
 
 	t.Run("a transaction run twice leaves the record of the run that committed", func(t *testing.T) {
-		wh := newPGWriteCluster(t, 1)[0]
-		wh.store.rerun.Store(true)
-		r := wh.apply("AP-PG-5")
-		if r.faultCode() != "" {
-			t.Fatalf("fault %s", r.faultCode())
-		}
-		reg, ok := wh.registration("AP-PG-5")
-		if !ok {
-			t.Fatal("not committed")
-		}
-		var sealed []accesslog.Record
-		for _, rec := range wh.records() {
-			if rec.Outcome == adapter.OutcomeOK {
-				sealed = append(sealed, rec)
-			}
-		}
+		r, reg, sealed := newPGWriteCluster(t, 1)[0].applyRunTwice("AP-PG-5")
 		if len(sealed) != 1 || sealed[0].ID != reg.Record || sealed[0].ResponseSHA256 != sha256.Sum256(r.raw) {
 			t.Fatalf("OK records %v; want exactly the committed run's, %s, holding the response sent", sealed, reg.Record)
 		}

@@ -306,16 +306,20 @@ func TestAWriteThatFailsAtAStepLeavesNoChangeOrTheChangeWithItsRecord(t *testing
 	}
 }
 
-func TestAWriteWhoseTransactionRunsTwiceNamesTheRecordOfTheRunThatCommitted(t *testing.T) {
-	wh := newWriteHarness(t)
+// applyRunTwice sends application app while the store runs each
+// transaction twice (the first run rolled back), and returns the answer,
+// the committed registration and the log's OK records.
+func (wh *writeHarness) applyRunTwice(app string) (response, registry.Registration, []accesslog.Record) {
+	wh.tb.Helper()
 	wh.store.rerun.Store(true)
-	r := wh.apply("AP-5")
+	defer wh.store.rerun.Store(false)
+	r := wh.apply(app)
 	if r.faultCode() != "" {
-		t.Fatalf("fault %s", r.faultCode())
+		wh.tb.Fatalf("fault %s", r.faultCode())
 	}
-	reg, ok := wh.registration("AP-5")
+	reg, ok := wh.registration(app)
 	if !ok {
-		t.Fatal("not committed")
+		wh.tb.Fatal("not committed")
 	}
 	var sealed []accesslog.Record
 	for _, rec := range wh.records() {
@@ -323,6 +327,12 @@ func TestAWriteWhoseTransactionRunsTwiceNamesTheRecordOfTheRunThatCommitted(t *t
 			sealed = append(sealed, rec)
 		}
 	}
+	return r, reg, sealed
+}
+
+func TestAWriteWhoseTransactionRunsTwiceNamesTheRecordOfTheRunThatCommitted(t *testing.T) {
+	wh := newWriteHarness(t)
+	r, reg, sealed := wh.applyRunTwice("AP-5")
 	if len(sealed) != 2 || sealed[0].ID == sealed[1].ID {
 		t.Fatalf("%d OK records (%v), want one per run with ids of their own", len(sealed), sealed)
 	}
