@@ -107,15 +107,20 @@ func (s *Store) Head(ctx context.Context) (logstore.Head, error) {
 	return readHead(ctx, s.pool)
 }
 
+// lockHeadSQL takes the advisory lock, then the head row, in one round
+// trip: two statements in one simple-protocol query (no arguments), run in
+// order.
+var lockHeadSQL = fmt.Sprintf("SELECT pg_advisory_xact_lock(%d); SELECT id FROM access_log_head WHERE id = 1 FOR UPDATE", postgres.LogLock)
+
 // lockHead takes the sequencer's lock for the rest of tx: the advisory
 // lock every commit and trim take (and a joined registry transaction
 // holds already), then the head row, as every version of this package has.
 func lockHead(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", postgres.LogLock); err != nil {
-		return fmt.Errorf("pglog: lock the head: %w", err)
+	tag, err := tx.Exec(ctx, lockHeadSQL)
+	if err == nil && tag.RowsAffected() != 1 {
+		err = errors.New("access_log_head has no row (is the schema migrated?)")
 	}
-	var id int
-	if err := tx.QueryRow(ctx, "SELECT id FROM access_log_head WHERE id = 1 FOR UPDATE").Scan(&id); err != nil {
+	if err != nil {
 		return fmt.Errorf("pglog: lock the head: %w", err)
 	}
 	return nil
