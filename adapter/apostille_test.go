@@ -16,7 +16,6 @@ import (
 	"github.com/darbaza/darbaza/adapter/accesslog"
 	"github.com/darbaza/darbaza/registry"
 	"github.com/darbaza/darbaza/registry/demo"
-	"github.com/darbaza/darbaza/soap"
 )
 
 // registerApostille follows the write contract (adapter.Seal): these tests
@@ -100,20 +99,12 @@ func TestAnApostilleIsEnteredWithTheRecordThatNamesIt(t *testing.T) {
 }
 
 func TestAnApostilleThatFailsAtAStepLeavesNoEntryAndTheRetryEntersItOnce(t *testing.T) {
-	for _, tc := range []struct {
-		step   string
-		inject func(*apostilleHarness, bool)
-		fault  string
-	}{
-		{"signing the answer fails", func(ah *apostilleHarness, on bool) { ah.signer.failing.Store(on) }, soap.CodeInternalError},
-		{"the access log fails", func(ah *apostilleHarness, on bool) { ah.log.failing.Store(on) }, soap.CodeLogUnavailable},
-		{"the commit is lost after the record", func(ah *apostilleHarness, on bool) { ah.store.loseCommit.Store(on) }, soap.CodeInternalError},
-	} {
+	for _, tc := range sealFaults {
 		t.Run(tc.step, func(t *testing.T) {
 			ah := newApostilleHarness(t)
-			tc.inject(ah, true)
+			tc.inject(ah.faultHarness, true)
 			r := ah.sendSample("registerApostille-registered")
-			tc.inject(ah, false)
+			tc.inject(ah.faultHarness, false)
 			if r.faultCode() != tc.fault {
 				t.Fatalf("fault %q, want %s:\n%s", r.faultCode(), tc.fault, r.raw)
 			}

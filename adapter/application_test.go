@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -275,22 +276,14 @@ func recordsByID(recs []accesslog.Record) map[string]accesslog.Record {
 }
 
 func TestARegistrationWriteThatFailsAtAStepLeavesNoChangeOrTheChangeWithItsRecord(t *testing.T) {
-	for _, tc := range []struct {
-		step   string
-		inject func(*appHarness, bool)
-		fault  string
-	}{
-		{"signing the answer fails", func(ah *appHarness, on bool) { ah.signer.failing.Store(on) }, soap.CodeInternalError},
-		{"the access log fails", func(ah *appHarness, on bool) { ah.log.failing.Store(on) }, soap.CodeLogUnavailable},
-		{"the commit is lost after the record", func(ah *appHarness, on bool) { ah.store.loseCommit.Store(on) }, soap.CodeInternalError},
-		{"the transaction runs twice", func(ah *appHarness, on bool) { ah.store.rerun.Store(on) }, ""},
-	} {
+	runsTwice := sealFault{step: "the transaction runs twice", inject: func(fh *faultHarness, on bool) { fh.store.rerun.Store(on) }}
+	for _, tc := range append(slices.Clone(sealFaults), runsTwice) {
 		t.Run(tc.step, func(t *testing.T) {
 			ah := newAppHarness(t)
 			fields := submitFields("AP-W-1", demo.PINFamilyOwner, "self", "residence", demo.DwellingFamilyHouse, "", "")
-			tc.inject(ah, true)
+			tc.inject(ah.faultHarness, true)
 			r := ah.send(ah.sign(request(t, portal, "submitRegistration", fields...), portal))
-			tc.inject(ah, false)
+			tc.inject(ah.faultHarness, false)
 			if r.faultCode() != tc.fault {
 				t.Fatalf("fault %q, want %q", r.faultCode(), tc.fault)
 			}

@@ -22,7 +22,6 @@ import (
 	"github.com/darbaza/darbaza/registry/demo"
 	"github.com/darbaza/darbaza/registry/pgstore"
 	"github.com/darbaza/darbaza/signing"
-	"github.com/darbaza/darbaza/soap"
 )
 
 // The write contract across nodes (docs/postgres.md): adapter nodes, each
@@ -167,20 +166,12 @@ func newPGWriteCluster(t *testing.T, n int) []*writeHarness {
 // takes the record with it, so unlike in two stores (the bbolt table
 // above) no record of an answer never sent is left.
 func TestOnOneDatabaseAWriteAndItsRecordCommitTogether(t *testing.T) {
-	for _, tc := range []struct {
-		step   string
-		inject func(*writeHarness, bool)
-		fault  string
-	}{
-		{"signing the answer fails", func(wh *writeHarness, on bool) { wh.signer.failing.Store(on) }, soap.CodeInternalError},
-		{"the access log fails", func(wh *writeHarness, on bool) { wh.log.failing.Store(on) }, soap.CodeLogUnavailable},
-		{"the commit is lost after the record", func(wh *writeHarness, on bool) { wh.store.loseCommit.Store(on) }, soap.CodeInternalError},
-	} {
+	for _, tc := range sealFaults {
 		t.Run(tc.step, func(t *testing.T) {
 			wh := newPGWriteCluster(t, 1)[0]
-			tc.inject(wh, true)
+			tc.inject(wh.faultHarness, true)
 			r := wh.apply("AP-PG-7")
-			tc.inject(wh, false)
+			tc.inject(wh.faultHarness, false)
 			if r.faultCode() != tc.fault {
 				t.Fatalf("fault %q, want %s:\n%s", r.faultCode(), tc.fault, r.raw)
 			}

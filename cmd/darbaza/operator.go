@@ -77,7 +77,7 @@ func (op *operatorWrite) record(ctx context.Context, tx registry.Tx, e accesslog
 	e.ID = accesslog.NewRecordID()
 	e.Client, e.UserID = operatorClientPrefix+op.who, op.who
 	var err error
-	if q := pgstore.Tx(tx); q != nil && op.pool != nil {
+	if q := pgstore.Tx(tx); q != nil { // storage: postgres
 		_, err = op.log.AppendIn(ctx, pglog.New(op.pool).In(q), e)
 	} else {
 		_, err = op.log.Append(ctx, e)
